@@ -25,5 +25,8 @@ export type ReadOp =
 
 export type ClientOp = WriteOp | ReadOp;
 
+/** What a session actor forwards to the leader: writes, and sync barriers. */
+export type LeaderOp = WriteOp | { op: 'sync'; path: string };
+
 /** -1 in a version field means "any version", as in ZooKeeper. */
 export const ANY_VERSION = -1;

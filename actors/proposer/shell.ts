@@ -1,0 +1,150 @@
+// The proposer's shell on the leader: takes write batches from session actors off NATS,
+// feeds the machine, makes its log writes durable before they count as the leader's ack,
+// publishes commits to the replicas and answers each batch once all its writes are decided.
+
+import type { Bus, Subscription } from '../../transport/bus.js';
+import { decode, encode } from '../../transport/codec.js';
+import { errorReply, parseTouches, parseWriteBatch, type Limits, type WriteBatchReply, type WriteOutcome, type CommittedBatch } from '../../transport/messages.js';
+import type { Subjects } from '../../transport/subjects.js';
+import type { LogEntry } from '../../storage/txn.js';
+import type { ServerStore } from '../../storage/lmdb-store.js';
+import { ZkError } from '../../storage/errors.js';
+import { Proposer, type ProposerInput, type ProposerOutput } from './machine.js';
+import { chunkEntries } from '../server/chunking.js';
+
+interface PendingBatch {
+  reply: string;
+  outcomes: (WriteOutcome | undefined)[];
+  remaining: number;
+}
+
+interface BatchTarget {
+  batch: PendingBatch;
+  index: number;
+}
+
+export interface ProposerShellHooks {
+  /** Called after entries committed and were applied to the tree. */
+  onCommit(entries: LogEntry[]): void;
+  /** Called when the machine must give up leadership. */
+  onStepDown(reason: string): void;
+  /** Called when the leader's own log write failed: it cannot go on leading. */
+  onFatal(err: Error): void;
+}
+
+export class ProposerShell {
+  private readonly subs: Subscription[] = [];
+  private stopped = false;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly subjects: Subjects,
+    private readonly machine: Proposer,
+    private readonly store: ServerStore,
+    private readonly limits: Limits,
+    private readonly leader: { serverId: number; epoch: number },
+    private readonly hooks: ProposerShellHooks,
+  ) {}
+
+  start(): void {
+    this.subs.push(this.bus.subscribe(this.subjects.proposerWrite, (msg) => this.onBatch(msg.data, msg.reply)));
+    this.subs.push(this.bus.subscribe(this.subjects.proposerTouch, (msg) => {
+      try {
+        this.feed({ kind: 'touch', sessionIds: parseTouches(decode(msg.data)), now: Date.now() });
+      } catch {
+        // A malformed touch vouches for nobody.
+      }
+    }));
+  }
+
+  /** Called every tick: heartbeat to the replicas and session expiry. */
+  tick(): void {
+    if (this.stopped) return;
+    const msg: CommittedBatch = { prevZxid: this.machine.lastCommittedZxid, entries: [], leader: this.leader.serverId, epoch: this.leader.epoch };
+    this.bus.publish(this.subjects.committed, encode(msg));
+    this.feed({ kind: 'tick', now: Date.now() });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const s of this.subs) s.unsubscribe();
+    for (const t of this.machine.abandon()) {
+      this.settle(t as BatchTarget, errorReply(new ZkError('CONNECTIONLOSS', 'leader stopped; retry')));
+    }
+  }
+
+  /** Lets the server feed acks from followers into the same machine. */
+  feed(input: ProposerInput): void {
+    if (this.stopped) return;
+    this.perform(this.machine.step(input));
+  }
+
+  private onBatch(data: Uint8Array, reply: string | undefined): void {
+    if (!reply || this.stopped) return;
+    let batch;
+    try {
+      batch = parseWriteBatch(decode(data), this.limits);
+    } catch (err) {
+      const z = err instanceof ZkError ? err : new ZkError('MARSHALLINGERROR', (err as Error).message);
+      this.bus.publish(reply, encode(errorReply(z)));
+      return;
+    }
+    const pending: PendingBatch = { reply, outcomes: new Array(batch.writes.length), remaining: batch.writes.length };
+    if (pending.remaining === 0) {
+      this.bus.publish(reply, encode({ outcomes: [] } satisfies WriteBatchReply));
+      return;
+    }
+    this.feed({
+      kind: 'writes',
+      now: Date.now(),
+      writes: batch.writes.map((w, index) => ({ sessionId: w.sessionId, op: w.op, target: { batch: pending, index } satisfies BatchTarget })),
+    });
+  }
+
+  private perform(outputs: ProposerOutput[]): void {
+    for (const o of outputs) {
+      switch (o.kind) {
+        case 'log': {
+          const last = o.entries[o.entries.length - 1]!.zxid;
+          this.store.appendLog(o.entries).then(
+            () => this.feed({ kind: 'logged', zxid: last }),
+            (err: Error) => this.hooks.onFatal(err),
+          );
+          break;
+        }
+        case 'propose':
+          // Followers arrive with replication; a single voter has nobody to tell.
+          break;
+        case 'commit':
+          this.publishCommitted(o.prevZxid, o.entries);
+          this.hooks.onCommit(o.entries);
+          break;
+        case 'answer':
+          // Expiry has nobody waiting for its answer.
+          if (o.target) this.settle(o.target as BatchTarget, o.outcome);
+          break;
+        case 'stepDown':
+          this.hooks.onStepDown(o.reason);
+          break;
+      }
+    }
+  }
+
+  private publishCommitted(prevZxid: number, entries: LogEntry[]): void {
+    let prev = prevZxid;
+    for (const part of chunkEntries(entries, this.bus.maxPayload)) {
+      const msg: CommittedBatch = { prevZxid: prev, entries: part, leader: this.leader.serverId, epoch: this.leader.epoch };
+      this.bus.publish(this.subjects.committed, encode(msg));
+      prev = part[part.length - 1]!.zxid;
+    }
+  }
+
+  private settle(target: BatchTarget, outcome: WriteOutcome): void {
+    const b = target.batch;
+    if (b.outcomes[target.index] !== undefined) return;
+    b.outcomes[target.index] = outcome;
+    if (--b.remaining === 0) {
+      this.bus.publish(b.reply, encode({ outcomes: b.outcomes as WriteOutcome[] } satisfies WriteBatchReply));
+    }
+  }
+}

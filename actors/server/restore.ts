@@ -1,0 +1,33 @@
+// Restart = newest snapshot + replay of the log after it. Shows progress, since a large
+// database takes a while and an operator should see it moving.
+
+import { DataTree } from '../../storage/data-tree.js';
+import type { ServerStore } from '../../storage/lmdb-store.js';
+
+export type Progress = (message: string) => void;
+
+const REPLAY_PAGE = 5000;
+
+/** Rebuilds the tree up to `upTo` (inclusive): the committed position, or everything logged. */
+export function restoreTree(store: ServerStore, upTo: number, progress: Progress): DataTree {
+  const snap = store.latestSnapshot();
+  let tree: DataTree;
+  if (snap) {
+    const started = Date.now();
+    tree = DataTree.fromChunks(store.readSnapshotChunks(snap.zxid));
+    progress(`loaded snapshot 0x${snap.zxid.toString(16)}: ${tree.nodeCount} znodes, ${snap.bytes} bytes in ${Date.now() - started} ms`);
+  } else {
+    tree = new DataTree();
+  }
+  let replayed = 0;
+  for (;;) {
+    const page = store.readLog(tree.lastAppliedZxid, REPLAY_PAGE);
+    const applicable = page.filter((e) => e.zxid <= upTo);
+    for (const entry of applicable) tree.apply(entry);
+    replayed += applicable.length;
+    if (applicable.length < REPLAY_PAGE) break;
+    if (replayed % 50_000 === 0) progress(`replayed ${replayed} log entries`);
+  }
+  if (replayed > 0) progress(`replayed ${replayed} log entries, now at 0x${tree.lastAppliedZxid.toString(16)}`);
+  return tree;
+}

@@ -1,0 +1,93 @@
+// Sends writes to the leader in batches: everything queued in one turn of the event loop
+// travels in one message, which is how a write path of several NATS hops keeps up.
+
+import { ZkError } from '../../storage/errors.js';
+import { NoRespondersError, RequestTimeoutError, type Bus } from '../../transport/bus.js';
+import { decode, encode } from '../../transport/codec.js';
+import { errorReply, isErrorReply, type ForwardedWrite, type WriteBatchReply, type WriteOutcome } from '../../transport/messages.js';
+import type { Subjects } from '../../transport/subjects.js';
+
+interface Queued {
+  write: ForwardedWrite;
+  resolve: (o: WriteOutcome) => void;
+}
+
+const MAX_BATCH = 1000;
+
+function writeBytes(w: ForwardedWrite): number {
+  const op = w.op;
+  const ops = op.op === 'multi' ? op.ops : [op];
+  let bytes = 128;
+  for (const o of ops) bytes += 128 + ('data' in o ? o.data.length : 0) + ('path' in o ? o.path.length * 3 : 0);
+  return bytes;
+}
+
+export class WriteForwarder {
+  private queue: Queued[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly subjects: Subjects,
+    /** How long a write may wait for a leader (no responders) or for its commit. */
+    private readonly timeoutMs: number,
+  ) {}
+
+  forward(write: ForwardedWrite): Promise<WriteOutcome> {
+    return new Promise((resolve) => {
+      this.queue.push({ write, resolve });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const budget = this.bus.maxPayload - 64 * 1024;
+    let batch: Queued[] = [];
+    let bytes = 0;
+    for (const q of this.queue) {
+      const size = writeBytes(q.write);
+      if (batch.length > 0 && (batch.length >= MAX_BATCH || bytes + size > budget)) {
+        void this.send(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(q);
+      bytes += size;
+    }
+    this.queue = [];
+    if (batch.length > 0) void this.send(batch);
+  }
+
+  private async send(batch: Queued[]): Promise<void> {
+    const payload = encode({ writes: batch.map((q) => q.write) });
+    const deadline = Date.now() + this.timeoutMs;
+    for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {
+      try {
+        const reply = decode(await this.bus.request(this.subjects.proposerWrite, payload, Math.max(1, deadline - Date.now()))) as WriteBatchReply;
+        if (isErrorReply(reply)) return this.failAll(batch, reply);
+        batch.forEach((q, i) => q.resolve(reply.outcomes[i] ?? errorReply(new ZkError('SYSTEMERROR', 'leader gave no outcome'))));
+        return;
+      } catch (err) {
+        // Nobody received it, so it is safe to send again once a leader is serving.
+        if (err instanceof NoRespondersError && Date.now() + wait < deadline) {
+          await new Promise((r) => setTimeout(r, wait));
+          continue;
+        }
+        const reason = err instanceof RequestTimeoutError
+          ? new ZkError('CONNECTIONLOSS', 'no answer from the leader in time; the write may or may not have happened')
+          : err instanceof NoRespondersError
+            ? new ZkError('CONNECTIONLOSS', 'no leader is serving; retry later')
+            : new ZkError('CONNECTIONLOSS', (err as Error).message);
+        return this.failAll(batch, errorReply(reason));
+      }
+    }
+  }
+
+  private failAll(batch: Queued[], outcome: WriteOutcome): void {
+    for (const q of batch) q.resolve(outcome);
+  }
+}

@@ -1,0 +1,59 @@
+// `natszk server`: one voting server in this process.
+
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { VotingServer } from '../actors/server/voting-server.js';
+import { NatsBus } from '../transport/nats-bus.js';
+import { Subjects } from '../transport/subjects.js';
+import { COMMON_FLAGS, commonOptions, effectiveMaxData, logger, positiveInt, UsageError } from './config.js';
+
+export const SERVER_HELP = `usage: natszk server --id N --nats URL [--voters 1,2,3] [--data DIR] [options]
+
+Runs voting server N of the ensemble (its election, proposer and follower-sync actors).
+  --id N                this server's id (1..255)
+  --voters LIST         comma-separated ids of all voting servers (default: just --id)
+  --data DIR            data directory; LMDB lives in DIR (default ./natszk-data/server-N)
+  --nats URL            NATS server URL (env NATSZK_NATS)
+  --ensemble NAME       ensemble name, subjects are natszk.NAME.* (default 'default')
+  --tick MS             base time unit (default 2000)
+  --snapshot-every N    snapshot after N committed transactions (default 100000)
+  --keep-snapshots K    snapshots kept; the log before the oldest is purged (default 3)
+  --max-data BYTES      largest znode data (default 1048576)`;
+
+export async function runServer(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...COMMON_FLAGS, id: { type: 'string' }, voters: { type: 'string' }, data: { type: 'string' }, 'snapshot-every': { type: 'string' }, 'keep-snapshots': { type: 'string' } },
+  });
+  if (values.help) return void console.log(SERVER_HELP);
+  const common = commonOptions(values);
+  const id = positiveInt(values.id, 'id', 0);
+  if (id === 0) throw new UsageError('--id N is required');
+  const voters = (values.voters ?? String(id)).split(',').map((v) => positiveInt(v.trim(), 'voters', 0));
+  if (!voters.includes(id)) throw new UsageError(`--voters ${values.voters} does not include --id ${id}`);
+  const log = logger(`server ${id}`);
+  const bus = await NatsBus.connect({ servers: common.nats, name: `natszk-server-${id}` });
+  const server = await VotingServer.start({
+    serverId: id,
+    voters,
+    dataDir: values.data ?? path.join('natszk-data', `server-${id}`),
+    bus,
+    subjects: new Subjects(common.ensemble),
+    snapshotEvery: positiveInt(values['snapshot-every'], 'snapshot-every', 100_000),
+    keepSnapshots: positiveInt(values['keep-snapshots'], 'keep-snapshots', 3),
+    maxDataBytes: effectiveMaxData(common.maxDataBytes, bus.maxPayload, log),
+    tickMs: common.tickMs,
+    log,
+  });
+  await untilSignal();
+  log('stopping');
+  await server.stop();
+  await bus.close();
+}
+
+export function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}

@@ -1,0 +1,91 @@
+// `natszk up`: a whole local ensemble in the foreground: an embedded nats-server, N voting
+// servers and M session actors, each its own process. Ctrl-C stops everything it started.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startEmbeddedNats } from '../deploy/local/embedded-nats.js';
+import { connect } from '../client/index.js';
+import { DEFAULT_ENSEMBLE } from '../transport/subjects.js';
+import { logger, positiveInt, UsageError } from './config.js';
+import { untilSignal } from './server.js';
+
+export const UP_HELP = `usage: natszk up [--servers N] [--sessions M] [--data DIR] [--ensemble NAME] [--port P]
+
+Starts a local ensemble and prints 'natszk ready: <nats url> ensemble=<name>' once it serves.
+  --servers N     voting servers (default 1)
+  --sessions M    session actor processes (default 1)
+  --data DIR      data directory (default ./natszk-data)
+  --ensemble NAME ensemble name (default 'default')
+  --port P        port of the embedded nats-server (default: a free one)
+  --tick MS       base time unit (default 2000)`;
+
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'natszk.js');
+
+export async function runUp(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { servers: { type: 'string' }, sessions: { type: 'string' }, data: { type: 'string' }, ensemble: { type: 'string' }, port: { type: 'string' }, tick: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) return void console.log(UP_HELP);
+  const servers = positiveInt(values.servers, 'servers', 1);
+  const sessions = positiveInt(values.sessions, 'sessions', 1);
+  const dataDir = path.resolve(values.data ?? 'natszk-data');
+  const ensemble = values.ensemble ?? DEFAULT_ENSEMBLE;
+  const tick = String(positiveInt(values.tick, 'tick', 2000));
+  if (servers > 255) throw new UsageError('--servers must be at most 255');
+  const log = logger('up');
+
+  const nats = await startEmbeddedNats({ dir: dataDir, port: values.port ? positiveInt(values.port, 'port', 0) : undefined, quiet: true });
+  log(`nats-server ${nats.url} (pid ${nats.pid})`);
+  const children: ChildProcess[] = [];
+  const launch = (args: string[]) => {
+    const child = spawn(process.execPath, [CLI, ...args, '--nats', nats.url, '--ensemble', ensemble, '--tick', tick], { stdio: ['ignore', 'inherit', 'inherit'] });
+    children.push(child);
+    return child;
+  };
+  const voters = Array.from({ length: servers }, (_, i) => i + 1).join(',');
+  for (let id = 1; id <= servers; id++) launch(['server', '--id', String(id), '--voters', voters, '--data', path.join(dataDir, `server-${id}`)]);
+  for (let i = 0; i < sessions; i++) launch(['session']);
+
+  const stopAll = async () => {
+    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) return resolve();
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+      setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+    })));
+    await nats.stop();
+  };
+  try {
+    await waitUntilServing(nats.url, ensemble, children);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  console.log(`natszk ready: ${nats.url} ensemble=${ensemble}`);
+  await untilSignal();
+  log('stopping');
+  await stopAll();
+}
+
+async function waitUntilServing(url: string, ensemble: string, children: ChildProcess[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const dead = children.find((c) => c.exitCode !== null);
+    if (dead) throw new Error(`a natszk process exited with code ${dead.exitCode} during start-up; see its messages above`);
+    try {
+      const client = await connect({ servers: url, ensemble, sessionless: true, requestTimeout: 2000 });
+      try {
+        await client.sync('/');
+        return;
+      } finally {
+        await client.close();
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the ensemble did not serve within 120 s: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

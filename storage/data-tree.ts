@@ -1,0 +1,259 @@
+// The committed in-memory tree, with ZooKeeper's semantics for every transaction and every
+// stat field (DataTree.java is the reference). Replicas apply the same log entries in the
+// same order and so hold the same tree.
+
+import { createHash } from 'node:crypto';
+import { decode, encode } from '../transport/codec.js';
+import { ZkError } from './errors.js';
+import { nameOf, parentOf } from './paths.js';
+import type { LogEntry, NodeKind, Stat, Txn, TxnResult } from './txn.js';
+
+interface Node {
+  data: Uint8Array;
+  /** numChildren is kept as children.size, never stored */
+  stat: Omit<Stat, 'numChildren'>;
+  children: Set<string>;
+  kind: NodeKind;
+  ttlMs: number;
+}
+
+/** Node in snapshot form: [path, data, czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid, kind, ttlMs] */
+type SnapshotNode = [string, Uint8Array, number, number, number, number, number, number, number, number, number, NodeKind, number];
+
+const EMPTY = new Uint8Array(0);
+const SYSTEM_NODES = ['/', '/zookeeper', '/zookeeper/quota', '/zookeeper/config'];
+
+function blankNode(): Node {
+  return {
+    data: EMPTY,
+    stat: { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0, dataLength: 0, pzxid: 0 },
+    children: new Set(),
+    kind: 'persistent',
+    ttlMs: 0,
+  };
+}
+
+export class DataTree {
+  private readonly nodes = new Map<string, Node>();
+  private readonly ephemerals = new Map<number, Set<string>>();
+  private readonly liveSessions = new Map<number, { timeoutMs: number }>();
+  lastAppliedZxid = 0;
+
+  constructor(empty = false) {
+    if (empty) return;
+    for (const path of SYSTEM_NODES) this.insert(path, blankNode());
+  }
+
+  get sessions(): ReadonlyMap<number, { timeoutMs: number }> { return this.liveSessions; }
+  get nodeCount(): number { return this.nodes.size; }
+
+  // ---------- reads ----------
+
+  has(path: string): boolean { return this.nodes.has(path); }
+
+  exists(path: string): Stat | null {
+    const n = this.nodes.get(path);
+    return n ? statOf(n) : null;
+  }
+
+  stat(path: string): Stat {
+    return statOf(this.get(path));
+  }
+
+  kindOf(path: string): NodeKind | undefined { return this.nodes.get(path)?.kind; }
+
+  getData(path: string): { data: Uint8Array; stat: Stat } {
+    const n = this.get(path);
+    return { data: n.data, stat: statOf(n) };
+  }
+
+  getChildren(path: string): { children: string[]; stat: Stat } {
+    const n = this.get(path);
+    return { children: [...n.children].sort(), stat: statOf(n) };
+  }
+
+  ephemeralsOf(sessionId: number): string[] {
+    return [...(this.ephemerals.get(sessionId) ?? [])].sort();
+  }
+
+  private get(path: string): Node {
+    const n = this.nodes.get(path);
+    if (!n) throw new ZkError('NONODE', path);
+    return n;
+  }
+
+  // ---------- writes ----------
+
+  /** Applies one committed entry; refuses, changing nothing, what cannot apply. */
+  apply(entry: LogEntry): TxnResult {
+    if (entry.zxid <= this.lastAppliedZxid) {
+      throw new ZkError('RUNTIMEINCONSISTENCY', `entry 0x${entry.zxid.toString(16)} is not after 0x${this.lastAppliedZxid.toString(16)}`);
+    }
+    this.validate(entry.txn, new Map());
+    const result = this.applyTxn(entry.txn, entry.zxid, entry.time);
+    this.lastAppliedZxid = entry.zxid;
+    return result;
+  }
+
+  /** Checks that txn applies, against a scratch view of what earlier parts of a multi changed. */
+  private validate(txn: Txn, scratch: Map<string, boolean>): void {
+    const exists = (p: string) => scratch.get(p) ?? this.nodes.has(p);
+    switch (txn.type) {
+      case 'create':
+        if (!exists(parentOf(txn.path))) throw new ZkError('NONODE', `parent of ${txn.path}`);
+        if (exists(txn.path)) throw new ZkError('NODEEXISTS', txn.path);
+        scratch.set(txn.path, true);
+        return;
+      case 'delete':
+        if (!exists(txn.path) || txn.path === '/') throw new ZkError('NONODE', txn.path);
+        // A child created earlier in the same multi would make this fail in prepare already.
+        scratch.set(txn.path, false);
+        return;
+      case 'setData':
+      case 'check':
+        if (!exists(txn.path)) throw new ZkError('NONODE', txn.path);
+        return;
+      case 'multi':
+        for (const t of txn.txns) this.validate(t, scratch);
+        return;
+      case 'createSession':
+      case 'closeSession':
+        return;
+      default:
+        throw new ZkError('MARSHALLINGERROR', `unknown transaction type ${(txn as { type: unknown }).type}`);
+    }
+  }
+
+  private applyTxn(txn: Txn, zxid: number, time: number): TxnResult {
+    switch (txn.type) {
+      case 'create': {
+        const parent = this.get(parentOf(txn.path));
+        const node: Node = {
+          data: txn.data,
+          stat: {
+            czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0,
+            ephemeralOwner: txn.ephemeralOwner, dataLength: txn.data.length, pzxid: zxid,
+          },
+          children: new Set(),
+          kind: txn.kind,
+          ttlMs: txn.ttlMs,
+        };
+        if (txn.parentCVersion > parent.stat.cversion) {
+          parent.stat.cversion = txn.parentCVersion;
+          parent.stat.pzxid = zxid;
+        }
+        this.insert(txn.path, node);
+        return { type: 'create', path: txn.path, stat: statOf(node) };
+      }
+      case 'delete':
+        this.remove(txn.path, zxid);
+        return { type: 'delete', path: txn.path };
+      case 'setData': {
+        const node = this.get(txn.path);
+        node.data = txn.data;
+        node.stat.dataLength = txn.data.length;
+        node.stat.mtime = time;
+        node.stat.mzxid = zxid;
+        node.stat.version = txn.version;
+        return { type: 'setData', path: txn.path, stat: statOf(node) };
+      }
+      case 'check':
+        return { type: 'check', path: txn.path };
+      case 'multi':
+        return { type: 'multi', results: txn.txns.map((t) => this.applyTxn(t, zxid, time)) };
+      case 'createSession':
+        this.liveSessions.set(txn.sessionId, { timeoutMs: txn.timeoutMs });
+        return { type: 'createSession', sessionId: txn.sessionId, timeoutMs: txn.timeoutMs };
+      case 'closeSession': {
+        const deleted = this.ephemeralsOf(txn.sessionId);
+        for (const path of deleted) this.remove(path, zxid);
+        this.liveSessions.delete(txn.sessionId);
+        this.ephemerals.delete(txn.sessionId);
+        return { type: 'closeSession', deleted };
+      }
+    }
+  }
+
+  private insert(path: string, node: Node): void {
+    this.nodes.set(path, node);
+    if (path !== '/') this.nodes.get(parentOf(path))!.children.add(nameOf(path));
+    if (node.kind === 'ephemeral') {
+      let set = this.ephemerals.get(node.stat.ephemeralOwner);
+      if (!set) this.ephemerals.set(node.stat.ephemeralOwner, (set = new Set()));
+      set.add(path);
+    }
+  }
+
+  private remove(path: string, zxid: number): void {
+    const node = this.get(path);
+    const parent = this.get(parentOf(path));
+    parent.children.delete(nameOf(path));
+    // As ZooKeeper: a delete moves the parent's pzxid but not its cversion.
+    if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
+    this.nodes.delete(path);
+    if (node.kind === 'ephemeral') this.ephemerals.get(node.stat.ephemeralOwner)?.delete(path);
+  }
+
+  // ---------- snapshots ----------
+
+  /** The tree in chunks of about chunkBytes, parents before children; the first chunk carries the header. */
+  *serialize(chunkBytes = 1 << 20): Generator<Uint8Array> {
+    let batch: SnapshotNode[] = [];
+    let bytes = 0;
+    let header: object | undefined = { zxid: this.lastAppliedZxid, sessions: [...this.liveSessions].map(([id, s]) => [id, s.timeoutMs]) };
+    const stack = ['/'];
+    while (stack.length > 0) {
+      const path = stack.pop()!;
+      const n = this.nodes.get(path)!;
+      const s = n.stat;
+      batch.push([path, n.data, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion, s.ephemeralOwner, s.pzxid, n.kind, n.ttlMs]);
+      bytes += path.length + n.data.length + 64;
+      for (const c of n.children) stack.push(path === '/' ? `/${c}` : `${path}/${c}`);
+      if (bytes >= chunkBytes) {
+        yield encode({ header, nodes: batch });
+        header = undefined;
+        batch = [];
+        bytes = 0;
+      }
+    }
+    yield encode({ header, nodes: batch });
+  }
+
+  static fromChunks(chunks: Iterable<Uint8Array>): DataTree {
+    const tree = new DataTree(true);
+    for (const chunk of chunks) {
+      const { header, nodes } = decode(chunk) as { header?: { zxid: number; sessions: [number, number][] }; nodes: SnapshotNode[] };
+      if (header) {
+        tree.lastAppliedZxid = header.zxid;
+        for (const [id, timeoutMs] of header.sessions) tree.liveSessions.set(id, { timeoutMs });
+      }
+      for (const [path, data, czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid, kind, ttlMs] of nodes) {
+        tree.insert(path, {
+          data,
+          stat: { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, dataLength: data.length, pzxid },
+          children: new Set(),
+          kind,
+          ttlMs,
+        });
+      }
+    }
+    if (!tree.nodes.has('/')) throw new Error('snapshot holds no root node');
+    return tree;
+  }
+
+  /** A hash of everything a client can observe, for comparing replicas. */
+  digest(): string {
+    const h = createHash('sha256');
+    h.update(`${this.lastAppliedZxid};${[...this.liveSessions.keys()].sort((a, b) => a - b).join(',')}\n`);
+    for (const path of [...this.nodes.keys()].sort()) {
+      const n = this.nodes.get(path)!;
+      h.update(`${path} ${JSON.stringify(statOf(n))} ${n.kind} ${n.ttlMs}\n`);
+      h.update(n.data);
+    }
+    return h.digest('hex');
+  }
+}
+
+function statOf(n: Node): Stat {
+  return { ...n.stat, numChildren: n.children.size };
+}

@@ -1,0 +1,222 @@
+// The one module that knows the LMDB layout of a voting server. One environment per server:
+//   meta       acceptedEpoch, currentEpoch, lastCommittedZxid, purgedThrough, snapshots (index)
+//   log        LogEntry by zxid (ordered-binary number keys: numeric order, exact below 2^53)
+//   snapshots  chunk bytes by [zxid, index]
+// Durability: the environment is opened with overlappingSync off, so a write's promise
+// resolves only after LMDB's commit has fsynced; many appends queued in one event turn share
+// one transaction and one fsync (group commit).
+
+import { mkdirSync } from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { decode, encode } from '../transport/codec.js';
+import type { LogEntry } from './txn.js';
+
+export interface SnapshotRecord {
+  zxid: number;
+  chunks: number;
+  bytes: number;
+  time: number;
+}
+
+const CHUNKS_PER_WRITE = 16;
+
+export class ServerStore {
+  private lastQueued: number;
+  /** Commit point known in memory; it rides along with the next write rather than costing an fsync of its own. */
+  private committed = 0;
+
+  private constructor(
+    private readonly env: RootDatabase,
+    private readonly meta: Database<Uint8Array, string>,
+    private readonly log: Database<Uint8Array, number>,
+    private readonly snaps: Database<Uint8Array, [number, number]>,
+    private readonly keepSnapshots: number,
+  ) {
+    this.lastQueued = Math.max(this.lastLogKey(), this.latestSnapshot()?.zxid ?? 0);
+  }
+
+  static async open(dir: string, opts: { keepSnapshots?: number } = {}): Promise<ServerStore> {
+    mkdirSync(dir, { recursive: true });
+    const env = open({ path: dir, maxDbs: 8, overlappingSync: false, encoding: 'binary' });
+    const store = new ServerStore(
+      env,
+      env.openDB<Uint8Array, string>({ name: 'meta', encoding: 'binary' }),
+      env.openDB<Uint8Array, number>({ name: 'log', encoding: 'binary' }),
+      env.openDB<Uint8Array, [number, number]>({ name: 'snapshots', encoding: 'binary' }),
+      Math.max(1, opts.keepSnapshots ?? 3),
+    );
+    await store.dropUnfinishedSnapshots();
+    return store;
+  }
+
+  // ---------- meta ----------
+
+  private num(key: string): number {
+    const v = this.meta.get(key);
+    return v ? (decode(v) as number) : 0;
+  }
+
+  get acceptedEpoch(): number { return this.num('acceptedEpoch'); }
+  get currentEpoch(): number { return this.num('currentEpoch'); }
+  get lastCommittedZxid(): number { return Math.max(this.committed, this.num('lastCommittedZxid')); }
+
+  async setAcceptedEpoch(epoch: number): Promise<void> { await this.meta.put('acceptedEpoch', encode(epoch)); }
+  async setCurrentEpoch(epoch: number): Promise<void> { await this.meta.put('currentEpoch', encode(epoch)); }
+  /**
+   * Records the commit point. It reaches disk with the next log append, snapshot or close:
+   * after a crash a lagging commit point only means re-learning commits from the leader
+   * (or, for a lone voter, replaying its own log), never losing one.
+   */
+  noteCommitted(zxid: number): void {
+    if (zxid > this.committed) this.committed = zxid;
+  }
+
+  private persistCommitted(): void {
+    if (this.committed > this.num('lastCommittedZxid')) this.meta.put('lastCommittedZxid', encode(this.committed));
+  }
+
+  // ---------- log ----------
+
+  /** Durable once resolved. Entries must extend the log in zxid order. */
+  appendLog(entries: LogEntry[]): Promise<void> {
+    let last = this.lastQueued;
+    for (const e of entries) {
+      if (!(e.zxid > last)) throw new Error(`log append out of order: 0x${e.zxid.toString(16)} after 0x${last.toString(16)}`);
+      last = e.zxid;
+    }
+    this.lastQueued = last;
+    return this.env.transaction(() => {
+      for (const e of entries) this.log.put(e.zxid, encode(e));
+      this.persistCommitted();
+    });
+  }
+
+  /** Removes an uncommitted suffix (a follower's); never cuts into committed history. */
+  async truncateLogAfter(zxid: number): Promise<void> {
+    if (zxid < this.lastCommittedZxid) {
+      throw new Error(`refusing to truncate to 0x${zxid.toString(16)}: 0x${this.lastCommittedZxid.toString(16)} is committed`);
+    }
+    await this.env.transaction(() => {
+      for (const key of this.log.getKeys({ start: zxid + 1 })) this.log.remove(key);
+    });
+    this.lastQueued = Math.max(this.lastLogKey(), this.latestSnapshot()?.zxid ?? 0);
+  }
+
+  lastLoggedZxid(): number { return this.lastQueued; }
+
+  firstLoggedZxid(): number {
+    for (const key of this.log.getKeys({ limit: 1 })) return key;
+    return 0;
+  }
+
+  private lastLogKey(): number {
+    for (const key of this.log.getKeys({ reverse: true, limit: 1 })) return key;
+    return 0;
+  }
+
+  /** Whether the log still holds every entry after zxid (nothing after it was purged). */
+  hasLogAfter(zxid: number): boolean {
+    return zxid >= this.num('purgedThrough');
+  }
+
+  readLog(afterZxid: number, limit: number): LogEntry[] {
+    const out: LogEntry[] = [];
+    for (const { value } of this.log.getRange({ start: afterZxid + 1, limit })) out.push(decode(value) as LogEntry);
+    return out;
+  }
+
+  // ---------- snapshots ----------
+
+  listSnapshots(): SnapshotRecord[] {
+    const v = this.meta.get('snapshots');
+    return v ? (decode(v) as SnapshotRecord[]) : [];
+  }
+
+  latestSnapshot(): SnapshotRecord | undefined {
+    const all = this.listSnapshots();
+    return all[all.length - 1];
+  }
+
+  readSnapshotChunk(zxid: number, index: number): Uint8Array | undefined {
+    return this.snaps.get([zxid, index]);
+  }
+
+  *readSnapshotChunks(zxid: number): Generator<Uint8Array> {
+    const rec = this.listSnapshots().find((s) => s.zxid === zxid);
+    if (!rec) throw new Error(`no snapshot at 0x${zxid.toString(16)}`);
+    for (let i = 0; i < rec.chunks; i++) {
+      const chunk = this.snaps.get([zxid, i]);
+      if (!chunk) throw new Error(`snapshot 0x${zxid.toString(16)} is missing chunk ${i}`);
+      yield chunk;
+    }
+  }
+
+  /**
+   * Writes the chunks, then the index entry that makes the snapshot visible, so a crash
+   * mid-write leaves nothing half-visible; then keeps the newest K and purges the log up to
+   * the oldest kept.
+   */
+  async writeSnapshot(zxid: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, onProgress?: (bytes: number) => void): Promise<void> {
+    const rec = await this.writeChunks(zxid, chunks, onProgress);
+    await this.env.transaction(() => {
+      const all = [...this.listSnapshots().filter((s) => s.zxid !== zxid), rec].sort((a, b) => a.zxid - b.zxid);
+      const dropped = all.splice(0, Math.max(0, all.length - this.keepSnapshots));
+      for (const old of dropped) for (let i = 0; i < old.chunks; i++) this.snaps.remove([old.zxid, i]);
+      this.meta.put('snapshots', encode(all));
+      this.persistCommitted();
+      if (dropped.length > 0) this.purgeLogThrough(all[0]!.zxid);
+    });
+  }
+
+  /** A follower's SNAP: the snapshot replaces the whole log, and becomes the committed position. */
+  async installSnapshot(zxid: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
+    const rec = await this.writeChunks(zxid, chunks);
+    await this.env.transaction(() => {
+      const all = [...this.listSnapshots().filter((s) => s.zxid !== zxid), rec].sort((a, b) => a.zxid - b.zxid);
+      this.meta.put('snapshots', encode(all));
+      for (const key of this.log.getKeys({})) this.log.remove(key);
+      this.meta.put('purgedThrough', encode(zxid));
+      this.meta.put('lastCommittedZxid', encode(zxid));
+    });
+    this.committed = zxid;
+    this.lastQueued = zxid;
+  }
+
+  private purgeLogThrough(zxid: number): void {
+    for (const key of this.log.getKeys({ end: zxid + 1 })) this.log.remove(key);
+    if (zxid > this.num('purgedThrough')) this.meta.put('purgedThrough', encode(zxid));
+  }
+
+  private async writeChunks(zxid: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, onProgress?: (bytes: number) => void): Promise<SnapshotRecord> {
+    let index = 0;
+    let bytes = 0;
+    let pending: Promise<boolean>[] = [];
+    for await (const chunk of chunks) {
+      pending.push(this.snaps.put([zxid, index++], chunk));
+      bytes += chunk.length;
+      // Bounded: a large tree streams through rather than sitting in memory twice.
+      if (pending.length >= CHUNKS_PER_WRITE) {
+        await Promise.all(pending);
+        pending = [];
+        onProgress?.(bytes);
+      }
+    }
+    await Promise.all(pending);
+    return { zxid, chunks: index, bytes, time: Date.now() };
+  }
+
+  /** Chunks of a snapshot whose write a crash interrupted: its index entry was never written. */
+  private async dropUnfinishedSnapshots(): Promise<void> {
+    const known = new Set(this.listSnapshots().map((s) => s.zxid));
+    const orphans = [...this.snaps.getKeys({})].filter(([zxid]) => !known.has(zxid));
+    if (orphans.length === 0) return;
+    await this.env.transaction(() => {
+      for (const key of orphans) this.snaps.remove(key);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.env.transaction(() => this.persistCommitted());
+    await this.env.close();
+  }
+}

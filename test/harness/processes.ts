@@ -1,0 +1,138 @@
+// Real natszk processes for integration tests: an embedded nats-server on a free loopback
+// port, voting servers and session actors spawned from the built CLI, each stopped by pid.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedNats, type EmbeddedNats } from '../../deploy/local/embedded-nats.js';
+import { connect, type Client, type ConnectOptions } from '../../client/index.js';
+
+export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/natszk.js');
+
+export class Proc {
+  output = '';
+  private exited: Promise<void>;
+
+  constructor(readonly name: string, readonly child: ChildProcess) {
+    const collect = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      if (process.env.NATSZK_TEST_VERBOSE) process.stderr.write(`[${name}] ${chunk}`);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.alive) return;
+    this.child.kill(signal);
+    await this.exited;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.alive) return;
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    await this.kill('SIGTERM');
+    clearTimeout(timer);
+  }
+}
+
+export interface ClusterOptions {
+  servers?: number;
+  sessions?: number;
+  serverArgs?: string[];
+  sessionArgs?: string[];
+  tick?: number;
+}
+
+export class Cluster {
+  readonly ensemble = 'test';
+  servers: Proc[] = [];
+  sessions: Proc[] = [];
+
+  private constructor(readonly nats: EmbeddedNats, readonly dir: string, private readonly opts: Required<ClusterOptions>) {}
+
+  static async start(opts: ClusterOptions = {}): Promise<Cluster> {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-test-'));
+    const nats = await startEmbeddedNats({ dir, quiet: true });
+    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, ...opts };
+    const cluster = new Cluster(nats, dir, full);
+    for (let id = 1; id <= full.servers; id++) cluster.servers.push(cluster.spawnServer(id));
+    for (let i = 0; i < full.sessions; i++) cluster.sessions.push(cluster.spawnSession());
+    await cluster.waitServing();
+    return cluster;
+  }
+
+  get url(): string { return this.nats.url; }
+
+  spawnServer(id: number): Proc {
+    const voters = Array.from({ length: this.opts.servers }, (_, i) => i + 1).join(',');
+    return this.spawn(`server-${id}`, ['server', '--id', String(id), '--voters', voters, '--data', path.join(this.dir, `server-${id}`), ...this.opts.serverArgs]);
+  }
+
+  spawnSession(): Proc {
+    return this.spawn('session', ['session', ...this.opts.sessionArgs]);
+  }
+
+  private spawn(name: string, args: string[]): Proc {
+    const child = spawn(process.execPath, [CLI, ...args, '--nats', this.url, '--ensemble', this.ensemble, '--tick', String(this.opts.tick)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return new Proc(name, child);
+  }
+
+  /** kill -9 of voting server `id` and a fresh process on the same data directory. */
+  async restartServer(id: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await this.servers[id - 1]!.kill(signal);
+    this.servers[id - 1] = this.spawnServer(id);
+    await this.waitServing();
+  }
+
+  async waitServing(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const c = await this.client({ sessionless: true, requestTimeout: 1000 });
+        try {
+          await c.sync('/');
+          return;
+        } finally {
+          await c.close();
+        }
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`cluster not serving: ${(err as Error).message}\n${this.logs()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  client(opts: Partial<ConnectOptions> = {}): Promise<Client> {
+    return connect({ servers: this.url, ensemble: this.ensemble, ...opts });
+  }
+
+  logs(): string {
+    return [...this.servers, ...this.sessions].map((p) => `--- ${p.name}\n${p.output}`).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.sessions, ...this.servers].map((p) => p.stop()));
+    await this.nats.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the CLI as a user would and returns what they would see. */
+export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}

@@ -1,0 +1,38 @@
+// The Bus is how actors talk; the NATS implementation is the product, the simulator's
+// in-memory one is a test instrument with the same contract: at-most-once delivery, FIFO
+// from one publisher to one subscriber, and no-responders answered at once.
+
+export interface BusMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  /** Present when the sender expects an answer. */
+  readonly reply?: string;
+}
+
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+export class NoRespondersError extends Error {
+  constructor(subject: string) {
+    super(`no responders on ${subject}`);
+    this.name = 'NoRespondersError';
+  }
+}
+
+export class RequestTimeoutError extends Error {
+  constructor(subject: string, ms: number) {
+    super(`no answer on ${subject} within ${ms} ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+export interface Bus {
+  publish(subject: string, data: Uint8Array): void;
+  subscribe(subject: string, handler: (msg: BusMessage) => void, opts?: { queue?: string }): Subscription;
+  /** Rejects with NoRespondersError or RequestTimeoutError. */
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** Largest message the bus carries. */
+  readonly maxPayload: number;
+  close(): Promise<void>;
+}

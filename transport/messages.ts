@@ -1,0 +1,322 @@
+// Every message natszk sends, and the validation each gets at the edge before it reaches a
+// state machine. Anything malformed becomes a ZkError with ZooKeeper's code; nothing here
+// trusts a field it has not checked.
+
+import { ZkError } from '../storage/errors.js';
+import { validateCreatePath, validatePath } from '../storage/paths.js';
+import { CreateMode, modeIsSequential, type CreateModeValue, type LogEntry, type Stat, type TxnResult } from '../storage/txn.js';
+import { decode, encode } from './codec.js';
+import { ANY_VERSION, type ClientOp, type LeaderOp, type MultiSubOp } from './ops.js';
+
+export type Format = 'msgpack' | 'json';
+
+export interface Limits {
+  /** Largest znode data in bytes (ZooKeeper's jute.maxbuffer default is 1 MiB). */
+  maxDataBytes: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxDataBytes: 1024 * 1024 };
+const MAX_MULTI_OPS = 10_000;
+
+const OPEN_BRACE = 0x7b;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+/** A JSON request starts with '{' (a msgpack request never does: it is a map). */
+export function decodeBody(bytes: Uint8Array): { format: Format; body: unknown } {
+  if (bytes.length > 0 && bytes[0] === OPEN_BRACE) {
+    try {
+      return { format: 'json', body: JSON.parse(utf8.decode(bytes)) };
+    } catch (err) {
+      throw new ZkError('MARSHALLINGERROR', `request is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return { format: 'msgpack', body: decode(bytes) };
+  } catch (err) {
+    throw new ZkError('MARSHALLINGERROR', `request is not valid msgpack: ${(err as Error).message}`);
+  }
+}
+
+export function encodeBody(format: Format, body: object): Uint8Array {
+  return format === 'json' ? utf8Encoder.encode(JSON.stringify(toJson(body))) : encode(body);
+}
+
+/** JSON has no bytes: data travels as UTF-8 text when it is text, else as base64. */
+function toJson(value: unknown): unknown {
+  if (value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v instanceof Uint8Array) {
+        try {
+          out[k] = utf8.decode(v);
+        } catch {
+          out[`${k}Base64`] = Buffer.from(v).toString('base64');
+        }
+      } else out[k] = toJson(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+// ---------- field readers ----------
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+function requireObject(v: unknown, what: string): Record<string, unknown> {
+  if (!isObject(v)) throw new ZkError('MARSHALLINGERROR', `${what} must be a map`);
+  return v;
+}
+
+function str(o: Record<string, unknown>, key: string): string {
+  const v = o[key];
+  if (typeof v !== 'string') throw new ZkError('BADARGUMENTS', `'${key}' must be a string`);
+  return v;
+}
+
+function int(o: Record<string, unknown>, key: string, fallback?: number, min = -Infinity): number {
+  const v = o[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) {
+    throw new ZkError('BADARGUMENTS', `'${key}' must be an integer${min > -Infinity ? ` >= ${min}` : ''}`);
+  }
+  return v;
+}
+
+function version(o: Record<string, unknown>): number {
+  return int(o, 'version', ANY_VERSION, ANY_VERSION);
+}
+
+function data(o: Record<string, unknown>, limits: Limits): Uint8Array {
+  let bytes: Uint8Array;
+  const v = o.data;
+  if (v === undefined || v === null) {
+    const b64 = o.dataBase64;
+    if (b64 === undefined) bytes = new Uint8Array(0);
+    else if (typeof b64 === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(b64)) bytes = new Uint8Array(Buffer.from(b64, 'base64'));
+    else throw new ZkError('BADARGUMENTS', `'dataBase64' must be a base64 string`);
+  } else if (v instanceof Uint8Array) bytes = v;
+  else if (typeof v === 'string') bytes = utf8Encoder.encode(v);
+  else throw new ZkError('BADARGUMENTS', `'data' must be bytes or a string`);
+  if (bytes.length > limits.maxDataBytes) {
+    throw new ZkError('BADARGUMENTS', `data is ${bytes.length} bytes, over the limit of ${limits.maxDataBytes}`);
+  }
+  return bytes;
+}
+
+const MODE_NAMES: Record<string, CreateModeValue> = Object.fromEntries(
+  Object.entries(CreateMode).flatMap(([name, value]) => [
+    [name.toLowerCase(), value],
+    [name.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase()), value],
+  ]),
+);
+
+function mode(o: Record<string, unknown>): CreateModeValue {
+  const v = o.mode ?? CreateMode.PERSISTENT;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 6) return v as CreateModeValue;
+  if (typeof v === 'string' && Object.hasOwn(MODE_NAMES, v.toLowerCase())) return MODE_NAMES[v.toLowerCase()]!;
+  if (typeof v === 'string' && Object.hasOwn(MODE_NAMES, v)) return MODE_NAMES[v]!;
+  throw new ZkError('BADARGUMENTS', `'mode' must be 0-6 or a CreateMode name`);
+}
+
+function path(o: Record<string, unknown>): string {
+  const p = str(o, 'path');
+  validatePath(p);
+  return p;
+}
+
+function subOp(o: Record<string, unknown>, limits: Limits, inMulti: boolean): MultiSubOp {
+  switch (o.op) {
+    case 'create': {
+      const m = mode(o);
+      const p = str(o, 'path');
+      validateCreatePath(p, modeIsSequential(m));
+      const ttlMs = int(o, 'ttl', 0, 0);
+      return { op: 'create', path: p, data: data(o, limits), mode: m, ttlMs };
+    }
+    case 'delete':
+      return { op: 'delete', path: path(o), version: version(o) };
+    case 'setData':
+      return { op: 'setData', path: path(o), data: data(o, limits), version: version(o) };
+    case 'check':
+      if (!inMulti) throw new ZkError('BADARGUMENTS', `'check' is only valid inside a multi`);
+      return { op: 'check', path: path(o), version: version(o) };
+    default:
+      throw new ZkError('UNIMPLEMENTED', `unknown op ${JSON.stringify(o.op)}${inMulti ? ' in multi' : ''}`);
+  }
+}
+
+/** A client's operation, from a decoded public-API request body. */
+export function parseClientOp(body: unknown, limits: Limits = DEFAULT_LIMITS): ClientOp {
+  const o = requireObject(body, 'request');
+  if (typeof o.op !== 'string') throw new ZkError('BADARGUMENTS', `'op' must be a string`);
+  switch (o.op) {
+    case 'getData':
+    case 'exists':
+    case 'getChildren':
+    case 'sync':
+      return { op: o.op, path: path(o) };
+    case 'multi': {
+      const ops = o.ops;
+      if (!Array.isArray(ops)) throw new ZkError('BADARGUMENTS', `'ops' must be an array`);
+      if (ops.length > MAX_MULTI_OPS) throw new ZkError('BADARGUMENTS', `a multi holds at most ${MAX_MULTI_OPS} ops`);
+      return { op: 'multi', ops: ops.map((sub) => subOp(requireObject(sub, 'multi op'), limits, true)) };
+    }
+    default:
+      return subOp(o, limits, false);
+  }
+}
+
+/** Fields of a session-bound request beside its op. */
+export function parseSessionFields(body: unknown): { sessionId: number; secret: string } {
+  const o = requireObject(body, 'request');
+  return { sessionId: int(o, 'session', undefined, 1), secret: str(o, 'secret') };
+}
+
+export function parseSessionOpen(body: unknown): { timeoutMs: number } {
+  const o = requireObject(body, 'request');
+  return { timeoutMs: int(o, 'timeout', 30_000, 0) };
+}
+
+// ---------- replies ----------
+
+export interface ErrorReply {
+  error: string;
+  code: number;
+  message: string;
+  results?: unknown[];
+}
+
+export function errorReply(err: unknown): ErrorReply {
+  if (err instanceof ZkError) {
+    const reply: ErrorReply = { error: err.codeName, code: err.code, message: err.message };
+    if (err.results) reply.results = err.results;
+    return reply;
+  }
+  return { error: 'SYSTEMERROR', code: -1, message: `internal error: ${(err as Error)?.message ?? String(err)}` };
+}
+
+export function isErrorReply(v: unknown): v is ErrorReply {
+  return isObject(v) && typeof v.error === 'string' && typeof v.code === 'number';
+}
+
+// ---------- session actor <-> proposer ----------
+
+/** One write forwarded to the leader; sync asks for a barrier and carries no op. */
+export type ForwardedWrite = { sessionId: number; op: LeaderOp };
+
+export interface WriteBatch {
+  writes: ForwardedWrite[];
+}
+
+/** Per write: the committed zxid and result, or an error. */
+export type WriteOutcome = { zxid: number; result: TxnResult | { type: 'sync' } } | ErrorReply;
+
+export interface WriteBatchReply {
+  outcomes: WriteOutcome[];
+}
+
+export function parseWriteBatch(body: unknown, limits: Limits): WriteBatch {
+  const o = requireObject(body, 'write batch');
+  if (!Array.isArray(o.writes)) throw new ZkError('MARSHALLINGERROR', `'writes' must be an array`);
+  return {
+    writes: o.writes.map((w) => {
+      const wo = requireObject(w, 'write');
+      return { sessionId: int(wo, 'sessionId', 0, 0), op: parseInternalOp(wo.op, limits) };
+    }),
+  };
+}
+
+/** Forwarded ops were validated by the session actor; the leader checks again, never trusting the wire. */
+function parseInternalOp(body: unknown, limits: Limits): LeaderOp {
+  const o = requireObject(body, 'op');
+  if (o.op === 'createSession') return { op: 'createSession', timeoutMs: int(o, 'timeoutMs', undefined, 1) };
+  if (o.op === 'closeSession') return { op: 'closeSession' };
+  const op = parseClientOp(o, limits);
+  if (op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren') {
+    throw new ZkError('BADARGUMENTS', `${op.op} is a read; session actors serve reads`);
+  }
+  return op;
+}
+
+/** A session actor's periodic list of the sessions whose clients it still hears from. */
+export interface Touches { sessions: number[] }
+
+export function parseTouches(body: unknown): number[] {
+  const o = requireObject(body, 'touches');
+  if (!Array.isArray(o.sessions) || !o.sessions.every((id) => Number.isSafeInteger(id) && id > 0)) {
+    throw new ZkError('MARSHALLINGERROR', `'sessions' must be a list of session ids`);
+  }
+  return o.sessions as number[];
+}
+
+// ---------- committed stream and catch-up ----------
+
+export interface CommittedBatch {
+  /** zxid of the last entry committed before this batch: a replica that is not there has a gap. */
+  prevZxid: number;
+  entries: LogEntry[];
+  /** leader's server id and epoch, so replicas know whom they follow */
+  leader: number;
+  epoch: number;
+}
+
+export function parseCommittedBatch(body: unknown): CommittedBatch {
+  const o = requireObject(body, 'committed batch');
+  if (!Array.isArray(o.entries)) throw new ZkError('MARSHALLINGERROR', `'entries' must be an array`);
+  return { prevZxid: int(o, 'prevZxid', undefined, 0), entries: o.entries.map(parseLogEntry), leader: int(o, 'leader'), epoch: int(o, 'epoch') };
+}
+
+/** Only the envelope is checked here; the tree refuses a transaction that does not apply. */
+export function parseLogEntry(v: unknown): LogEntry {
+  const o = requireObject(v, 'log entry');
+  const txn = requireObject(o.txn, 'txn');
+  if (typeof txn.type !== 'string') throw new ZkError('MARSHALLINGERROR', `txn 'type' must be a string`);
+  return { zxid: int(o, 'zxid', undefined, 1), time: int(o, 'time'), sessionId: int(o, 'sessionId', undefined, 0), txn: txn as unknown as LogEntry['txn'] };
+}
+
+export interface LogFetchRequest { afterZxid: number; limit: number }
+export function parseLogFetchReply(body: unknown): LogFetchReply {
+  const o = requireObject(body, 'log fetch reply');
+  if (!Array.isArray(o.entries)) throw new ZkError('MARSHALLINGERROR', `'entries' must be an array`);
+  return { entries: o.entries.map(parseLogEntry), snapshotNeeded: o.snapshotNeeded === true, lastCommittedZxid: int(o, 'lastCommittedZxid', undefined, 0) };
+}
+
+export interface LogFetchReply {
+  /** committed entries after afterZxid, in order; empty when caught up */
+  entries: LogEntry[];
+  /** true when the server's log no longer reaches back to afterZxid: load a snapshot */
+  snapshotNeeded: boolean;
+  lastCommittedZxid: number;
+}
+
+export function parseLogFetch(body: unknown): LogFetchRequest {
+  const o = requireObject(body, 'log fetch');
+  return { afterZxid: int(o, 'afterZxid', undefined, 0), limit: Math.min(int(o, 'limit', 1000, 1), 10_000) };
+}
+
+export interface SnapshotInfoReply { serverId: number; zxid: number; chunks: number; bytes: number }
+export interface SnapshotChunkRequest { zxid: number; index: number }
+
+export function parseSnapshotChunkRequest(body: unknown): SnapshotChunkRequest {
+  const o = requireObject(body, 'snapshot chunk request');
+  return { zxid: int(o, 'zxid', undefined, 0), index: int(o, 'index', undefined, 0) };
+}
+
+export interface ServerStatus {
+  serverId: number;
+  role: 'leader' | 'follower' | 'looking';
+  epoch: number;
+  lastLoggedZxid: number;
+  lastCommittedZxid: number;
+  leader: number | null;
+  nodeCount: number;
+  sessions: number;
+  followers?: Record<string, number>;
+}
+
+export type { Stat };
