@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const pattern = process.argv[2] ?? '\\.test\\.js$';
+// Only compiled test files, never their .d.ts or .map; an argument narrows the set further.
+const pattern = process.argv[2] ? `^(?=.*(${process.argv[2]})).*\\.test\\.js$` : '\\.test\\.js$';
 const child = spawn(process.execPath, [path.join(root, 'node_modules/uvu/bin.js'), 'dist/test', pattern, '--no-color'], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],

@@ -82,7 +82,6 @@ export class Proposer {
     this.lastProposed = tree.lastAppliedZxid;
     this.lastCommitted = tree.lastAppliedZxid;
     if (epochOf(this.lastProposed) > config.epoch) throw new Error('proposer epoch is behind the tree');
-    if (epochOf(this.lastProposed) < config.epoch) this.lastProposed = makeZxid(config.epoch, 0);
     for (const id of config.voters) this.acked.set(id, this.lastCommitted);
     this.sessions.reset(tree.sessions, config.now);
   }
@@ -121,13 +120,14 @@ export class Proposer {
         this.barriers.push({ zxid: this.lastProposed, target: w.target, outcome });
         continue;
       }
-      if (counterOf(this.lastProposed) >= MAX_COUNTER - 1) {
+      const sameEpoch = epochOf(this.lastProposed) === this.config.epoch;
+      if (sameEpoch && counterOf(this.lastProposed) >= MAX_COUNTER - 1) {
         this.steppingDown = true;
         out.push({ kind: 'stepDown', reason: 'zxid counter exhausted; a new epoch is needed' });
         this.barriers.push({ zxid: this.lastProposed, target: w.target, outcome: errorReply(new ZkError('CONNECTIONLOSS', 'leader is changing epoch; retry')) });
         continue;
       }
-      const zxid = this.lastProposed + 1;
+      const zxid = sameEpoch ? this.lastProposed + 1 : makeZxid(this.config.epoch, 1);
       const prepared = this.view.prepare(w.op, { zxid, time: now, sessionId: w.sessionId });
       if ('error' in prepared) {
         // Answered only once what it was checked against has committed: an error that

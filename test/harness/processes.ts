@@ -65,7 +65,12 @@ export class Cluster {
     const cluster = new Cluster(nats, dir, full);
     for (let id = 1; id <= full.servers; id++) cluster.servers.push(cluster.spawnServer(id));
     for (let i = 0; i < full.sessions; i++) cluster.sessions.push(cluster.spawnSession());
-    await cluster.waitServing();
+    try {
+      await cluster.waitServing();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
     return cluster;
   }
 
