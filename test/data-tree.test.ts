@@ -1,0 +1,133 @@
+// The data tree against ZooKeeper's semantics: every stat field, every transaction, snapshots.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DataTree } from '../storage/data-tree.js';
+import { ZkError } from '../storage/errors.js';
+import type { LogEntry, Txn } from '../storage/txn.js';
+import { makeZxid } from '../storage/zxid.js';
+
+const bytes = (s: string) => new Uint8Array(Buffer.from(s));
+let counter = 0;
+function entry(txn: Txn, sessionId = 0, time = 1000 + counter): LogEntry {
+  return { zxid: makeZxid(1, ++counter), time, sessionId, txn };
+}
+function create(path: string, data = '', parentCVersion = 1, extra: Partial<Extract<Txn, { type: 'create' }>> = {}): Txn {
+  return { type: 'create', path, data: bytes(data), kind: 'persistent', ephemeralOwner: 0, ttlMs: 0, parentCVersion, ...extra };
+}
+
+test('a new tree has /, /zookeeper, /zookeeper/quota and /zookeeper/config', () => {
+  const t = new DataTree();
+  assert.equal(t.getChildren('/').children, ['zookeeper']);
+  assert.equal(t.getChildren('/zookeeper').children, ['config', 'quota']);
+  assert.is(t.nodeCount, 4);
+});
+
+test('create sets every stat field of the node and its parent', () => {
+  const t = new DataTree();
+  const e = entry(create('/a', 'xyz', 1), 0, 5000);
+  const r = t.apply(e);
+  assert.equal(r, { type: 'create', path: '/a', stat: { czxid: e.zxid, mzxid: e.zxid, ctime: 5000, mtime: 5000, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0, dataLength: 3, pzxid: e.zxid, numChildren: 0 } });
+  const root = t.stat('/');
+  assert.is(root.cversion, 1);
+  assert.is(root.pzxid, e.zxid);
+  assert.is(root.numChildren, 2);
+  assert.is(t.lastAppliedZxid, e.zxid);
+});
+
+test('setData sets data, version, mzxid and mtime, leaving czxid and ctime', () => {
+  const t = new DataTree();
+  const c = entry(create('/a', 'x'), 0, 10);
+  t.apply(c);
+  const s = entry({ type: 'setData', path: '/a', data: bytes('hello'), version: 1 }, 0, 20);
+  const r = t.apply(s);
+  assert.equal(r.type === 'setData' && r.stat, { czxid: c.zxid, mzxid: s.zxid, ctime: 10, mtime: 20, version: 1, cversion: 0, aversion: 0, ephemeralOwner: 0, dataLength: 5, pzxid: c.zxid, numChildren: 0 });
+  assert.is(Buffer.from(t.getData('/a').data).toString(), 'hello');
+});
+
+test('delete moves the parent\'s pzxid but not its cversion', () => {
+  const t = new DataTree();
+  t.apply(entry(create('/p')));
+  t.apply(entry(create('/p/c', '', 1)));
+  const d = entry({ type: 'delete', path: '/p/c' });
+  t.apply(d);
+  const p = t.stat('/p');
+  assert.is(p.cversion, 1);
+  assert.is(p.pzxid, d.zxid);
+  assert.is(p.numChildren, 0);
+  assert.is(t.exists('/p/c'), null);
+});
+
+test('apply refuses, changing nothing, what cannot apply or was applied already', () => {
+  const t = new DataTree();
+  t.apply(entry(create('/a')));
+  const before = t.digest();
+  const bad: Txn[] = [
+    create('/missing/child'),
+    create('/a'),
+    { type: 'delete', path: '/nope' },
+    { type: 'setData', path: '/nope', data: bytes(''), version: 1 },
+    { type: 'multi', txns: [create('/b'), create('/a')] },
+  ];
+  for (const txn of bad) {
+    assert.throws(() => t.apply(entry(txn)), (e: unknown) => e instanceof ZkError);
+    assert.is(t.digest(), before);
+  }
+  assert.is(t.exists('/b'), null, 'a failing multi applied none of its parts');
+  const stale = { ...entry(create('/c')), zxid: 1 };
+  assert.throws(() => t.apply(stale), /RUNTIMEINCONSISTENCY/);
+});
+
+test('multi applies its parts in order with one zxid and returns per-part results', () => {
+  const t = new DataTree();
+  const e = entry({ type: 'multi', txns: [create('/m'), create('/m/x', 'v', 1), { type: 'check', path: '/m', version: 0 }, { type: 'setData', path: '/m/x', data: bytes('w'), version: 1 }] });
+  const r = t.apply(e);
+  assert.equal(r.type === 'multi' && r.results.map((x) => x.type), ['create', 'create', 'check', 'setData']);
+  assert.is(t.stat('/m/x').czxid, e.zxid);
+  assert.is(t.stat('/m/x').version, 1);
+});
+
+test('sessions: closeSession removes exactly that session\'s ephemerals', () => {
+  const t = new DataTree();
+  t.apply(entry({ type: 'createSession', sessionId: 77, timeoutMs: 5000 }));
+  t.apply(entry({ type: 'createSession', sessionId: 88, timeoutMs: 5000 }));
+  t.apply(entry(create('/e1', '', 1, { kind: 'ephemeral', ephemeralOwner: 77 })));
+  t.apply(entry(create('/e2', '', 2, { kind: 'ephemeral', ephemeralOwner: 77 })));
+  t.apply(entry(create('/other', '', 3, { kind: 'ephemeral', ephemeralOwner: 88 })));
+  assert.equal(t.ephemeralsOf(77), ['/e1', '/e2']);
+  assert.equal([...t.sessions.keys()], [77, 88]);
+  const r = t.apply(entry({ type: 'closeSession', sessionId: 77 }));
+  assert.equal(r, { type: 'closeSession', deleted: ['/e1', '/e2'] });
+  assert.is(t.exists('/e1'), null);
+  assert.ok(t.exists('/other'));
+  assert.equal([...t.sessions.keys()], [88]);
+});
+
+test('serialize / fromChunks round-trips every node, stat, session and the zxid, across chunks', () => {
+  const t = new DataTree();
+  t.apply(entry({ type: 'createSession', sessionId: 5, timeoutMs: 4000 }));
+  t.apply(entry(create('/r', 'root')));
+  for (let i = 0; i < 300; i++) t.apply(entry(create(`/r/n${i}`, 'x'.repeat(i), i + 1)));
+  t.apply(entry(create('/r/n7/deep', 'd', 1)));
+  t.apply(entry(create('/eph', '', 2, { kind: 'ephemeral', ephemeralOwner: 5 })));
+  t.apply(entry({ type: 'setData', path: '/r/n3', data: bytes('changed'), version: 1 }));
+  const chunks = [...t.serialize(2048)];
+  assert.ok(chunks.length > 5, `several chunks (${chunks.length})`);
+  const back = DataTree.fromChunks(chunks);
+  assert.is(back.digest(), t.digest());
+  assert.equal(back.getData('/r/n3'), t.getData('/r/n3'));
+  assert.equal(back.getChildren('/r'), t.getChildren('/r'));
+  assert.equal(back.ephemeralsOf(5), ['/eph']);
+  assert.is(back.lastAppliedZxid, t.lastAppliedZxid);
+  assert.is(back.sessions.get(5)?.timeoutMs, 4000);
+});
+
+test('digest differs when anything a client can see differs', () => {
+  const a = new DataTree();
+  const b = new DataTree();
+  const e = entry(create('/x', '1'));
+  a.apply(e);
+  b.apply({ ...e, txn: create('/x', '2') });
+  assert.is.not(a.digest(), b.digest());
+});
+
+test.run();
