@@ -27,13 +27,22 @@ export interface SessionActorOptions {
   actorId?: string;
 }
 
+interface QueuedRequest {
+  isRead: boolean;
+  run: () => Promise<object>;
+  reply: string;
+  format: Format;
+  started: boolean;
+  result?: object;
+}
+
 interface LocalSession {
   secret: string;
   timeoutMs: number;
   /** When its client was last heard from: only such sessions are vouched for to the leader. */
   lastHeard: number;
-  /** The tail of this session's request chain: FIFO per session. */
-  tail: Promise<void>;
+  /** Requests not yet answered, in the order they came. */
+  queue: QueuedRequest[];
 }
 
 export class SessionActor {
@@ -102,7 +111,7 @@ export class SessionActor {
         await this.replica.waitFor(outcome.zxid);
         const sessionId = (outcome.result as { sessionId: number }).sessionId;
         const secret = randomBytes(16).toString('hex');
-        this.sessions.set(sessionId, { secret, timeoutMs, lastHeard: Date.now(), tail: Promise.resolve() });
+        this.sessions.set(sessionId, { secret, timeoutMs, lastHeard: Date.now(), queue: [] });
         this.send(reply, format, { sessionId, secret, timeout: timeoutMs, actor: this.actorId, zxid: this.replica.lastApplied });
       })();
     } catch (err) {
@@ -139,14 +148,38 @@ export class SessionActor {
       this.send(reply, format, errorReply(err));
       return;
     }
-    const s = session;
+    const isRead = op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren' || op.op === 'ping';
     const sid = sessionId;
-    s.tail = s.tail.then(async () => {
-      const body = op.op === 'close' ? await this.close(sid)
-        : op.op === 'ping' ? { zxid: this.replica.lastApplied }
-          : await this.execute(sid, op);
-      this.send(reply, format, body);
-    });
+    const run = (): Promise<object> => op.op === 'close' ? this.close(sid)
+      : op.op === 'ping' ? Promise.resolve({ zxid: this.replica.lastApplied })
+        : this.execute(sid, op);
+    session.queue.push({ isRead, run, reply, format, started: false });
+    this.pump(session);
+  }
+
+  /**
+   * A session's requests take effect and are answered in the order sent. Consecutive writes
+   * pipeline to the leader; a read waits until every write before it shows in the replica,
+   * and no later write leaves before that read is served, so it sees exactly its own past.
+   */
+  private pump(session: LocalSession): void {
+    const q = session.queue;
+    while (q.length > 0 && q[0]!.result) {
+      const done = q.shift()!;
+      this.send(done.reply, done.format, done.result!);
+    }
+    for (let i = 0; i < q.length; i++) {
+      const item = q[i]!;
+      if (item.isRead && i > 0) break;
+      if (!item.started) {
+        item.started = true;
+        void item.run().then((result) => {
+          item.result = result;
+          this.pump(session);
+        });
+      }
+      if (item.isRead) break;
+    }
   }
 
   private async close(sessionId: number): Promise<object> {
