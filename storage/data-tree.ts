@@ -38,6 +38,7 @@ export class DataTree {
   private readonly ephemerals = new Map<number, Set<string>>();
   private readonly liveSessions = new Map<number, { timeoutMs: number }>();
   lastAppliedZxid = 0;
+  private preimages?: Map<string, SnapshotNode | null>;
 
   constructor(empty = false) {
     if (empty) return;
@@ -138,6 +139,8 @@ export class DataTree {
           kind: txn.kind,
           ttlMs: txn.ttlMs,
         };
+        this.keepPreimage(parentOf(txn.path));
+        this.keepPreimage(txn.path);
         if (txn.parentCVersion > parent.stat.cversion) {
           parent.stat.cversion = txn.parentCVersion;
           parent.stat.pzxid = zxid;
@@ -150,6 +153,7 @@ export class DataTree {
         return { type: 'delete', path: txn.path };
       case 'setData': {
         const node = this.get(txn.path);
+        this.keepPreimage(txn.path);
         node.data = txn.data;
         node.stat.dataLength = txn.data.length;
         node.stat.mtime = time;
@@ -187,6 +191,8 @@ export class DataTree {
   private remove(path: string, zxid: number): void {
     const node = this.get(path);
     const parent = this.get(parentOf(path));
+    this.keepPreimage(path);
+    this.keepPreimage(parentOf(path));
     parent.children.delete(nameOf(path));
     // As ZooKeeper: a delete moves the parent's pzxid but not its cversion.
     if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
@@ -196,27 +202,50 @@ export class DataTree {
 
   // ---------- snapshots ----------
 
-  /** The tree in chunks of about chunkBytes, parents before children; the first chunk carries the header. */
-  *serialize(chunkBytes = 1 << 20): Generator<Uint8Array> {
-    let batch: SnapshotNode[] = [];
-    let bytes = 0;
-    let header: object | undefined = { zxid: this.lastAppliedZxid, sessions: [...this.liveSessions].map(([id, s]) => [id, s.timeoutMs]) };
-    const stack = ['/'];
-    while (stack.length > 0) {
-      const path = stack.pop()!;
-      const n = this.nodes.get(path)!;
-      const s = n.stat;
-      batch.push([path, n.data, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion, s.ephemeralOwner, s.pzxid, n.kind, n.ttlMs]);
-      bytes += path.length + n.data.length + 64;
-      for (const c of n.children) stack.push(path === '/' ? `/${c}` : `${path}/${c}`);
-      if (bytes >= chunkBytes) {
-        yield encode({ header, nodes: batch });
-        header = undefined;
-        batch = [];
-        bytes = 0;
+  /**
+   * The tree exactly as it was at the call, in chunks of about chunkBytes, parents before
+   * children (insertion order guarantees it: a parent exists before any of its children).
+   * It yields to the event loop between chunks; a node changed meanwhile is written as it
+   * was, from the pre-image saved before its first change.
+   */
+  async *snapshot(chunkBytes = 1 << 20): AsyncGenerator<Uint8Array> {
+    if (this.preimages) throw new Error('a snapshot is already being taken');
+    const preimages = new Map<string, SnapshotNode | null>();
+    this.preimages = preimages;
+    try {
+      let header: object | undefined = { zxid: this.lastAppliedZxid, sessions: [...this.liveSessions].map(([id, s]) => [id, s.timeoutMs]) };
+      const paths = [...this.nodes.keys()];
+      let batch: SnapshotNode[] = [];
+      let bytes = 0;
+      for (const path of paths) {
+        const node = preimages.has(path) ? preimages.get(path)! : this.snapshotNode(path);
+        if (!node) continue;
+        batch.push(node);
+        bytes += path.length + node[1].length + 64;
+        if (bytes >= chunkBytes) {
+          yield encode({ header, nodes: batch });
+          header = undefined;
+          batch = [];
+          bytes = 0;
+          await new Promise((r) => setImmediate(r));
+        }
       }
+      yield encode({ header, nodes: batch });
+    } finally {
+      this.preimages = undefined;
     }
-    yield encode({ header, nodes: batch });
+  }
+
+  private snapshotNode(path: string): SnapshotNode | null {
+    const n = this.nodes.get(path);
+    if (!n) return null;
+    const s = n.stat;
+    return [path, n.data, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion, s.ephemeralOwner, s.pzxid, n.kind, n.ttlMs];
+  }
+
+  /** Called before a node changes while a snapshot is being taken. */
+  private keepPreimage(path: string): void {
+    if (this.preimages && !this.preimages.has(path)) this.preimages.set(path, this.snapshotNode(path));
   }
 
   static fromChunks(chunks: Iterable<Uint8Array>): DataTree {

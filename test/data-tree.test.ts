@@ -102,7 +102,13 @@ test('sessions: closeSession removes exactly that session\'s ephemerals', () => 
   assert.equal([...t.sessions.keys()], [88]);
 });
 
-test('serialize / fromChunks round-trips every node, stat, session and the zxid, across chunks', () => {
+async function collect(gen: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = [];
+  for await (const c of gen) out.push(c);
+  return out;
+}
+
+test('snapshot / fromChunks round-trips every node, stat, session and the zxid, across chunks', async () => {
   const t = new DataTree();
   t.apply(entry({ type: 'createSession', sessionId: 5, timeoutMs: 4000 }));
   t.apply(entry(create('/r', 'root')));
@@ -110,7 +116,7 @@ test('serialize / fromChunks round-trips every node, stat, session and the zxid,
   t.apply(entry(create('/r/n7/deep', 'd', 1)));
   t.apply(entry(create('/eph', '', 2, { kind: 'ephemeral', ephemeralOwner: 5 })));
   t.apply(entry({ type: 'setData', path: '/r/n3', data: bytes('changed'), version: 1 }));
-  const chunks = [...t.serialize(2048)];
+  const chunks = await collect(t.snapshot(2048));
   assert.ok(chunks.length > 5, `several chunks (${chunks.length})`);
   const back = DataTree.fromChunks(chunks);
   assert.is(back.digest(), t.digest());
@@ -119,6 +125,25 @@ test('serialize / fromChunks round-trips every node, stat, session and the zxid,
   assert.equal(back.ephemeralsOf(5), ['/eph']);
   assert.is(back.lastAppliedZxid, t.lastAppliedZxid);
   assert.is(back.sessions.get(5)?.timeoutMs, 4000);
+});
+
+test('a snapshot is the tree as it was when it began, whatever changes while it is written', async () => {
+  const t = new DataTree();
+  t.apply(entry({ type: 'createSession', sessionId: 9, timeoutMs: 4000 }));
+  t.apply(entry(create('/s')));
+  for (let i = 0; i < 200; i++) t.apply(entry(create(`/s/n${i}`, 'v'.repeat(50), i + 1)));
+  const expected = t.digest();
+  const gen = t.snapshot(1024);
+  const chunks: Uint8Array[] = [(await gen.next()).value as Uint8Array];
+  t.apply(entry({ type: 'setData', path: '/s/n199', data: bytes('changed'), version: 1 }));
+  t.apply(entry({ type: 'delete', path: '/s/n150' }));
+  t.apply(entry(create('/s/new', 'x', 201)));
+  t.apply(entry({ type: 'closeSession', sessionId: 9 }));
+  for await (const c of { [Symbol.asyncIterator]: () => gen }) chunks.push(c);
+  assert.ok(chunks.length > 3);
+  assert.is(DataTree.fromChunks(chunks).digest(), expected);
+  const after = DataTree.fromChunks(await collect(t.snapshot()));
+  assert.is(after.digest(), t.digest(), 'and the next snapshot has the changes');
 });
 
 test('digest differs when anything a client can see differs', () => {

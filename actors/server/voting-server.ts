@@ -96,11 +96,15 @@ export class VotingServer {
 
   private async takeSnapshot(): Promise<void> {
     const zxid = this.tree.lastAppliedZxid;
+    const nodes = this.tree.nodeCount;
     const started = Date.now();
-    // Serialized in one go so the snapshot is exactly the tree at zxid; chunks are written as they come.
-    const chunks = [...this.tree.serialize()];
-    await this.store.writeSnapshot(zxid, chunks);
-    this.opts.log(`snapshot at 0x${zxid.toString(16)}: ${this.tree.nodeCount} znodes in ${Date.now() - started} ms`);
+    let lastReport = started;
+    await this.store.writeSnapshot(zxid, this.tree.snapshot(), (bytes) => {
+      if (Date.now() - lastReport < 5000) return;
+      lastReport = Date.now();
+      this.opts.log(`snapshot at 0x${zxid.toString(16)}: ${bytes} bytes written so far`);
+    });
+    this.opts.log(`snapshot at 0x${zxid.toString(16)}: ${nodes} znodes in ${Date.now() - started} ms`);
   }
 
   private serveReads(): void {
