@@ -23,7 +23,7 @@ An ephemeral node lives as long as the command's session: it is gone when the co
 const ZXID_FIELDS = new Set<keyof Stat>(['czxid', 'mzxid', 'pzxid', 'ephemeralOwner']);
 const TIME_FIELDS = new Set<keyof Stat>(['ctime', 'mtime']);
 
-export function formatStat(stat: Stat): string {
+function formatStat(stat: Stat): string {
   return STAT_FIELDS.map((f) => {
     const v = stat[f];
     const shown = ZXID_FIELDS.has(f) ? formatZxid(v) : TIME_FIELDS.has(f) ? `${new Date(v).toISOString()} (${v})` : String(v);

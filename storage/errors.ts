@@ -42,10 +42,6 @@ export function errorName(code: number): ErrorName {
   return NAMES.get(code) ?? 'SYSTEMERROR';
 }
 
-export function isErrorName(name: unknown): name is ErrorName {
-  return typeof name === 'string' && Object.hasOwn(ErrorCode, name);
-}
-
 /** An error with a ZooKeeper code; what every layer throws and every reply carries. */
 export class ZkError extends Error {
   readonly code: ErrorCodeValue;

@@ -243,9 +243,7 @@ function parseInternalOp(body: unknown, limits: Limits): LeaderOp {
   return op;
 }
 
-/** A session actor's periodic list of the sessions whose clients it still hears from. */
-export interface Touches { sessions: number[] }
-
+/** A session actor's periodic { sessions: [...] }: the sessions whose clients it still hears from. */
 export function parseTouches(body: unknown): number[] {
   const o = requireObject(body, 'touches');
   if (!Array.isArray(o.sessions) || !o.sessions.every((id) => Number.isSafeInteger(id) && id > 0)) {

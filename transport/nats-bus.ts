@@ -68,11 +68,6 @@ export class NatsBus implements Bus {
     return answers;
   }
 
-  /** Resolves when everything published so far has reached the server. */
-  flush(): Promise<void> {
-    return this.nc.flush();
-  }
-
   async close(): Promise<void> {
     if (this.nc.isClosed()) return;
     await this.nc.drain().catch(() => this.nc.close());

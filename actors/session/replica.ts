@@ -24,7 +24,6 @@ export class Replica {
   constructor(private readonly bus: Bus, private readonly subjects: Subjects, private readonly log: (m: string) => void) {}
 
   get lastApplied(): number { return this.tree.lastAppliedZxid; }
-  get isReady(): boolean { return this.ready; }
 
   /** Called for each entry right after it is applied (watches hang off this). */
   onApply(listener: (entry: LogEntry) => void): void {
