@@ -318,3 +318,33 @@ export interface ServerStatus {
 }
 
 export type { Stat };
+
+// ---------- peer messages (voting servers only) ----------
+
+/** Leader to follower, in the order Zab sends them. */
+export type LeaderMessage =
+  | { type: 'newEpoch'; epoch: number }
+  /** the follower's log after zxid is not the leader's: drop it (a DIFF follows) */
+  | { type: 'trunc'; epoch: number; zxid: number }
+  /** the leader's history after the follower's last zxid */
+  | { type: 'diff'; epoch: number; entries: LogEntry[] }
+  /** the leader's tree at zxid, replacing the follower's log */
+  | { type: 'snap'; epoch: number; zxid: number; chunks: Uint8Array[] }
+  /** end of synchronization: the leader's history runs up to zxid */
+  | { type: 'newLeader'; epoch: number; zxid: number }
+  /** a quorum holds the new history: it is committed, and broadcast begins */
+  | { type: 'upToDate'; epoch: number }
+  | { type: 'proposal'; epoch: number; prevZxid: number; entries: LogEntry[] }
+  /** cumulative: everything up to zxid is committed */
+  | { type: 'commit'; epoch: number; zxid: number }
+  | { type: 'ping'; epoch: number; committedZxid: number };
+
+/** Follower to leader. */
+export type FollowerMessage =
+  | { type: 'followerInfo'; from: number; acceptedEpoch: number; lastZxid: number }
+  | { type: 'ackEpoch'; from: number; epoch: number; currentEpoch: number; lastZxid: number }
+  | { type: 'ackNewLeader'; from: number; epoch: number }
+  /** durably logged everything up to zxid */
+  | { type: 'ack'; from: number; epoch: number; zxid: number }
+  /** a gap: proposals do not extend what this follower has; sync it again from lastZxid */
+  | { type: 'resync'; from: number; epoch: number; lastZxid: number };

@@ -1,0 +1,115 @@
+// follower-sync, step by step, including the orderings ZooKeeper got wrong:
+// ZOOKEEPER-3911 (NEWLEADER acked before the synced history was durable), ZOOKEEPER-4643
+// (currentEpoch persisted before that history), ZOOKEEPER-4394 (commits between NEWLEADER
+// and UPTODATE), ZOOKEEPER-4685 (acks out of log order).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Follower, type FollowerOutput } from '../actors/follower/machine.js';
+import type { LogEntry } from '../storage/txn.js';
+import { makeZxid } from '../storage/zxid.js';
+
+const z = (epoch: number, n: number) => makeZxid(epoch, n);
+const e = (zxid: number): LogEntry => ({ zxid, time: 0, sessionId: 0, txn: { type: 'delete', path: `/x${zxid}` } });
+const kinds = (outs: FollowerOutput[]) => outs.map((o) => (o.kind === 'send' ? `send:${o.msg.type}` : o.kind));
+
+function joined(epoch = 5, lastZxid = z(4, 3), committed = lastZxid): Follower {
+  const f = new Follower({ selfId: 2, syncLimitTicks: 5 });
+  f.step({ kind: 'start', leader: 1, acceptedEpoch: 4, currentEpoch: 4, lastLoggedZxid: lastZxid, lastCommittedZxid: committed });
+  f.step({ kind: 'message', msg: { type: 'newEpoch', epoch } });
+  f.step({ kind: 'acceptedEpochPersisted', epoch });
+  return f;
+}
+
+test('discovery: FOLLOWERINFO, then acceptedEpoch is persisted before ACKEPOCH', () => {
+  const f = new Follower({ selfId: 2, syncLimitTicks: 5 });
+  const hello = f.step({ kind: 'start', leader: 1, acceptedEpoch: 4, currentEpoch: 4, lastLoggedZxid: z(4, 3), lastCommittedZxid: z(4, 2) });
+  assert.equal(hello, [{ kind: 'send', msg: { type: 'followerInfo', from: 2, acceptedEpoch: 4, lastZxid: z(4, 3) } }]);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'newEpoch', epoch: 5 } }), [{ kind: 'persistAcceptedEpoch', epoch: 5 }]);
+  assert.equal(f.step({ kind: 'acceptedEpochPersisted', epoch: 5 }), [{ kind: 'send', msg: { type: 'ackEpoch', from: 2, epoch: 5, currentEpoch: 4, lastZxid: z(4, 3) } }]);
+});
+
+test('a NEWEPOCH below the accepted epoch sends the follower back to election', () => {
+  const f = new Follower({ selfId: 2, syncLimitTicks: 5 });
+  f.step({ kind: 'start', leader: 1, acceptedEpoch: 7, currentEpoch: 6, lastLoggedZxid: 0, lastCommittedZxid: 0 });
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'newEpoch', epoch: 6 } })), ['lookForLeader']);
+});
+
+test('ZOOKEEPER-3911/4643: NEWLEADER is acked only after the DIFF is durable, and currentEpoch in between', () => {
+  const f = joined();
+  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [e(z(4, 4)), e(z(4, 5))] } }), [{ kind: 'appendLog', entries: [e(z(4, 4)), e(z(4, 5))] }]);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 5) } }), [], 'not before the log is on disk');
+  assert.equal(f.step({ kind: 'logged', zxid: z(4, 4) }), [], 'not with only part of it');
+  assert.equal(f.step({ kind: 'logged', zxid: z(4, 5) }), [{ kind: 'persistCurrentEpoch', epoch: 5 }], 'currentEpoch only once the history it vouches for is durable');
+  assert.equal(kinds(f.step({ kind: 'currentEpochPersisted', epoch: 5 })), ['send:ackNewLeader']);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'upToDate', epoch: 5 } }), [{ kind: 'applyCommitted', zxid: z(4, 5) }]);
+  assert.is(f.phase, 'broadcast');
+});
+
+test('ZOOKEEPER-4394/4685: proposals and commits between NEWLEADER and UPTODATE are logged, acked after NEWLEADER, applied in order', () => {
+  const f = joined();
+  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [e(z(4, 4))] } });
+  f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 4) } });
+  f.step({ kind: 'logged', zxid: z(4, 4) });
+  // currentEpoch is being persisted; the leader already broadcasts
+  assert.equal(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 4), entries: [e(z(5, 1))] } }), [], 'waits behind the epoch write');
+  assert.equal(f.step({ kind: 'message', msg: { type: 'commit', epoch: 5, zxid: z(5, 1) } }), []);
+  const out = f.step({ kind: 'currentEpochPersisted', epoch: 5 });
+  assert.equal(kinds(out), ['send:ackNewLeader', 'appendLog', 'applyCommitted']);
+  assert.equal(out[2], { kind: 'applyCommitted', zxid: z(4, 4) }, 'the commit is cumulative: what is durable here applies now');
+  assert.equal(f.step({ kind: 'logged', zxid: z(5, 1) }), [
+    { kind: 'send', msg: { type: 'ack', from: 2, epoch: 5, zxid: z(5, 1) } },
+    { kind: 'applyCommitted', zxid: z(5, 1) },
+  ], 'ack after NEWLEADER, then apply once durable');
+  assert.equal(f.step({ kind: 'message', msg: { type: 'upToDate', epoch: 5 } }), [], 'nothing applied twice');
+});
+
+test('acks follow the durable log, in order, never ahead of it', () => {
+  const f = joined();
+  f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 3) } });
+  f.step({ kind: 'currentEpochPersisted', epoch: 5 });
+  f.step({ kind: 'message', msg: { type: 'upToDate', epoch: 5 } });
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 3), entries: [e(z(5, 1)), e(z(5, 2))] } })), ['appendLog']);
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(5, 2), entries: [e(z(5, 3))] } })), ['appendLog']);
+  const acks: number[] = [];
+  for (const zx of [z(5, 2), z(5, 3)]) for (const o of f.step({ kind: 'logged', zxid: zx })) if (o.kind === 'send' && o.msg.type === 'ack') acks.push(o.msg.zxid);
+  assert.equal(acks, [z(5, 2), z(5, 3)]);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'commit', epoch: 5, zxid: z(5, 9) } }), [{ kind: 'applyCommitted', zxid: z(5, 3) }], 'commits apply only what is durable here');
+});
+
+test('a proposal that does not extend the log is a gap: resync, nothing logged', () => {
+  const f = joined();
+  f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 3) } });
+  f.step({ kind: 'currentEpochPersisted', epoch: 5 });
+  const out = f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(5, 7), entries: [e(z(5, 8))] } });
+  assert.equal(out, [{ kind: 'send', msg: { type: 'resync', from: 2, epoch: 5, lastZxid: z(4, 3) } }]);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 2), entries: [e(z(4, 3))] } }), [], 'a duplicate is ignored');
+});
+
+test('TRUNC: the uncommitted suffix goes first, and what follows waits for it', () => {
+  const f = joined(5, z(4, 9), z(4, 5));
+  assert.equal(f.step({ kind: 'message', msg: { type: 'trunc', epoch: 5, zxid: z(4, 6) } }), [{ kind: 'truncate', zxid: z(4, 6) }]);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [e(z(4, 7))] } }), []);
+  assert.equal(f.step({ kind: 'truncated', zxid: z(4, 6) }), [{ kind: 'appendLog', entries: [e(z(4, 7))] }]);
+});
+
+test('TRUNC below what this follower already applied is refused', () => {
+  const f = joined(5, z(4, 9), z(4, 5));
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'trunc', epoch: 5, zxid: z(4, 4) } })), ['lookForLeader']);
+});
+
+test('SNAP replaces the log, then NEWLEADER', () => {
+  const f = joined();
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'snap', epoch: 5, zxid: z(4, 50), chunks: [new Uint8Array([1])] } })), ['installSnapshot']);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 50) } }), []);
+  assert.equal(kinds(f.step({ kind: 'snapshotInstalled', zxid: z(4, 50) })), ['persistCurrentEpoch']);
+});
+
+test('messages of another epoch are ignored; silence past syncLimit ends the leadership', () => {
+  const f = joined();
+  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 4, entries: [e(z(4, 4))] } }), []);
+  for (let i = 0; i < 5; i++) assert.equal(f.step({ kind: 'tick' }), []);
+  assert.equal(kinds(f.step({ kind: 'tick' })), ['lookForLeader']);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'ping', epoch: 5, committedZxid: 0 } }), [], 'a stopped follower does nothing');
+});
+
+test.run();
