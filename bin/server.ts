@@ -18,12 +18,17 @@ Runs voting server N of the ensemble (its election, proposer and follower-sync a
   --tick MS             base time unit (default 2000)
   --snapshot-every N    snapshot after N committed transactions (default 100000)
   --keep-snapshots K    snapshots kept; the log before the oldest is purged (default 3)
-  --max-data BYTES      largest znode data (default 1048576)`;
+  --max-data BYTES      largest znode data (default 1048576)
+  --peer-tick MS        election re-sends, leader pings, liveness checks (default 100)
+  --sync-limit N        peer ticks of silence before a follower drops its leader or a leader
+                        its quorum (default 10)
+  --init-limit N        peer ticks a new leader may take to gather its quorum (default 50)`;
 
 export async function runServer(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...COMMON_FLAGS, id: { type: 'string' }, voters: { type: 'string' }, data: { type: 'string' }, 'snapshot-every': { type: 'string' }, 'keep-snapshots': { type: 'string' } },
+    options: { ...COMMON_FLAGS, id: { type: 'string' }, voters: { type: 'string' }, data: { type: 'string' }, 'snapshot-every': { type: 'string' }, 'keep-snapshots': { type: 'string' },
+      'peer-tick': { type: 'string' }, 'sync-limit': { type: 'string' }, 'init-limit': { type: 'string' } },
   });
   if (values.help) return void console.log(SERVER_HELP);
   const common = commonOptions(values);
@@ -42,7 +47,9 @@ export async function runServer(argv: string[]): Promise<void> {
     snapshotEvery: positiveInt(values['snapshot-every'], 'snapshot-every', 100_000),
     keepSnapshots: positiveInt(values['keep-snapshots'], 'keep-snapshots', 3),
     maxDataBytes: effectiveMaxData(common.maxDataBytes, bus.maxPayload, log),
-    tickMs: common.tickMs,
+    peerTickMs: positiveInt(values['peer-tick'], 'peer-tick', 100),
+    syncLimitTicks: positiveInt(values['sync-limit'], 'sync-limit', 10),
+    initLimitTicks: positiveInt(values['init-limit'], 'init-limit', 50),
     log,
   });
   await untilSignal();

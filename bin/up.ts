@@ -14,7 +14,7 @@ import { untilSignal } from './server.js';
 export const UP_HELP = `usage: natszk up [--servers N] [--sessions M] [--data DIR] [--ensemble NAME] [--port P]
 
 Starts a local ensemble and prints 'natszk ready: <nats url> ensemble=<name>' once it serves.
-  --servers N     voting servers (default 1)
+  --servers N     voting servers, each its own process (default 3)
   --sessions M    session actor processes (default 1)
   --data DIR      data directory (default ./natszk-data)
   --ensemble NAME ensemble name (default 'default')
@@ -29,7 +29,7 @@ export async function runUp(argv: string[]): Promise<void> {
     options: { servers: { type: 'string' }, sessions: { type: 'string' }, data: { type: 'string' }, ensemble: { type: 'string' }, port: { type: 'string' }, tick: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) return void console.log(UP_HELP);
-  const servers = positiveInt(values.servers, 'servers', 1);
+  const servers = positiveInt(values.servers, 'servers', 3);
   const sessions = positiveInt(values.sessions, 'sessions', 1);
   const dataDir = path.resolve(values.data ?? 'natszk-data');
   const ensemble = values.ensemble ?? DEFAULT_ENSEMBLE;

@@ -114,6 +114,21 @@ export class ServerStore {
     return 0;
   }
 
+  /** The zxid after which the log holds every entry (0 until something was purged). */
+  logStartZxid(): number {
+    return this.num('purgedThrough');
+  }
+
+  hasEntry(zxid: number): boolean {
+    return this.log.doesExist(zxid);
+  }
+
+  /** The last logged zxid at or below zxid, or 0. */
+  floorZxid(zxid: number): number {
+    for (const key of this.log.getKeys({ start: zxid, end: -1, reverse: true, limit: 1 })) return key;
+    return 0;
+  }
+
   /** Whether the log still holds every entry after zxid (nothing after it was purged). */
   hasLogAfter(zxid: number): boolean {
     return zxid >= this.num('purgedThrough');

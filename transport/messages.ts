@@ -328,8 +328,9 @@ export type LeaderMessage =
   | { type: 'trunc'; epoch: number; zxid: number }
   /** the leader's history after the follower's last zxid */
   | { type: 'diff'; epoch: number; entries: LogEntry[] }
-  /** the leader's tree at zxid, replacing the follower's log */
+  /** the leader's tree at zxid, replacing the follower's log (the shell gathers snapChunks into one) */
   | { type: 'snap'; epoch: number; zxid: number; chunks: Uint8Array[] }
+  | { type: 'snapChunk'; epoch: number; zxid: number; index: number; total: number; chunk: Uint8Array }
   /** end of synchronization: the leader's history runs up to zxid */
   | { type: 'newLeader'; epoch: number; zxid: number }
   /** a quorum holds the new history: it is committed, and broadcast begins */
@@ -348,3 +349,52 @@ export type FollowerMessage =
   | { type: 'ack'; from: number; epoch: number; zxid: number }
   /** a gap: proposals do not extend what this follower has; sync it again from lastZxid */
   | { type: 'resync'; from: number; epoch: number; lastZxid: number };
+
+/** An election notification (see actors/election). */
+export interface VoteMessage {
+  type: 'vote';
+  from: number;
+  round: number;
+  state: 'looking' | 'following' | 'leading';
+  vote: { leader: number; epoch: number; zxid: number };
+}
+
+export type PeerMessage = LeaderMessage | FollowerMessage | VoteMessage;
+
+const PEER_INT_FIELDS: Record<PeerMessage['type'], string[]> = {
+  newEpoch: ['epoch'],
+  trunc: ['epoch', 'zxid'],
+  diff: ['epoch'],
+  snap: ['epoch', 'zxid'],
+  snapChunk: ['epoch', 'zxid', 'index', 'total'],
+  newLeader: ['epoch', 'zxid'],
+  upToDate: ['epoch'],
+  proposal: ['epoch', 'prevZxid'],
+  commit: ['epoch', 'zxid'],
+  ping: ['epoch', 'committedZxid'],
+  followerInfo: ['from', 'acceptedEpoch', 'lastZxid'],
+  ackEpoch: ['from', 'epoch', 'currentEpoch', 'lastZxid'],
+  ackNewLeader: ['from', 'epoch'],
+  ack: ['from', 'epoch', 'zxid'],
+  resync: ['from', 'epoch', 'lastZxid'],
+  vote: ['from', 'round'],
+};
+
+/** Peer traffic is checked like client traffic: a malformed message is dropped, never acted on. */
+export function parsePeerMessage(body: unknown): PeerMessage {
+  const o = requireObject(body, 'peer message');
+  const type = o.type as PeerMessage['type'];
+  if (typeof type !== 'string' || !Object.hasOwn(PEER_INT_FIELDS, type)) throw new ZkError('UNIMPLEMENTED', `unknown peer message ${JSON.stringify(o.type)}`);
+  for (const field of PEER_INT_FIELDS[type]) int(o, field, undefined, 0);
+  if (type === 'diff' || type === 'proposal') {
+    if (!Array.isArray(o.entries)) throw new ZkError('MARSHALLINGERROR', `'entries' must be an array`);
+    o.entries = o.entries.map(parseLogEntry);
+  }
+  if (type === 'snapChunk' && !(o.chunk instanceof Uint8Array)) throw new ZkError('MARSHALLINGERROR', `'chunk' must be bytes`);
+  if (type === 'vote') {
+    const v = requireObject(o.vote, 'vote');
+    for (const f of ['leader', 'epoch', 'zxid']) int(v, f, undefined, 0);
+    if (o.state !== 'looking' && o.state !== 'following' && o.state !== 'leading') throw new ZkError('BADARGUMENTS', `bad vote state`);
+  }
+  return o as unknown as PeerMessage;
+}

@@ -45,6 +45,17 @@ export class Subjects {
   get snapshotInfo(): string { return `${this.prefix}.snapshot.info`; }
   /** One chunk of a snapshot held by one server. */
   snapshotChunk(serverId: number): string { return `${this.prefix}.server.${serverId}.snapshot`; }
+  // --- voting servers only (NATS permissions keep clients out) ---
+  /** Election notifications, to every voting server. */
+  get peerVotes(): string { return `${this.prefix}.peer.vote`; }
+  /**
+   * Directed peer messages to one voting server: discovery, the sync stream and, after it,
+   * the leader's proposals, commits and pings. One subject per follower keeps the sync stream
+   * and the broadcast in one FIFO order; every message carries the epoch, so a deposed
+   * leader's traffic is ignored.
+   */
+  peerServer(serverId: number): string { return `${this.prefix}.peer.server.${serverId}`; }
+
   /** Status of every voting server (each answers; collect replies). */
   get status(): string { return `${this.prefix}.status`; }
 }

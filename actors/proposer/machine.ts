@@ -197,6 +197,11 @@ export class Proposer {
     }
   }
 
+  /** Proposed entries after zxid not yet committed, for a follower joining mid-broadcast. */
+  inflightAfter(zxid: Zxid): LogEntry[] {
+    return this.inflight.filter((i) => i.entry.zxid > zxid).map((i) => i.entry);
+  }
+
   /** Everything not yet answered, for when leadership ends: the clients must hear CONNECTIONLOSS. */
   abandon(): Target[] {
     const targets = [...this.inflight.map((i) => i.target), ...this.barriers.map((b) => b.target)];

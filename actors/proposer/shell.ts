@@ -24,6 +24,8 @@ interface BatchTarget {
 }
 
 export interface ProposerShellHooks {
+  /** Proposals for the followers. */
+  onPropose(prevZxid: number, entries: LogEntry[]): void;
   /** Called after entries committed and were applied to the tree. */
   onCommit(entries: LogEntry[]): void;
   /** Called when the machine must give up leadership. */
@@ -113,7 +115,7 @@ export class ProposerShell {
           break;
         }
         case 'propose':
-          // Followers arrive with replication; a single voter has nobody to tell.
+          this.hooks.onPropose(o.prevZxid, o.entries);
           break;
         case 'commit':
           this.publishCommitted(o.prevZxid, o.entries);

@@ -1,11 +1,10 @@
 // One voting server: its LMDB environment, its committed tree, and the actors that share
-// them. With a single voter it leads on its own; replication brings election and followers.
+// them: election, then either the leader (discovery, sync, broadcast) or follower-sync.
 
 import { ZkError } from '../../storage/errors.js';
 import { ServerStore } from '../../storage/lmdb-store.js';
 import type { DataTree } from '../../storage/data-tree.js';
 import type { LogEntry } from '../../storage/txn.js';
-import { epochOf } from '../../storage/zxid.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import {
@@ -13,8 +12,9 @@ import {
   type LogFetchReply, type ServerStatus, type SnapshotInfoReply,
 } from '../../transport/messages.js';
 import { SERVER_QUEUE, type Subjects } from '../../transport/subjects.js';
-import { Proposer } from '../proposer/machine.js';
-import { ProposerShell } from '../proposer/shell.js';
+import { ElectionShell } from '../election/shell.js';
+import { FollowerShell } from '../follower/shell.js';
+import { LeaderShell } from '../proposer/leader.js';
 import { chunkEntries } from './chunking.js';
 import { restoreTree, type Progress } from './restore.js';
 
@@ -28,59 +28,81 @@ export interface VotingServerOptions {
   snapshotEvery: number;
   keepSnapshots: number;
   maxDataBytes: number;
-  tickMs: number;
+  /** Election re-sends, leader pings and follower liveness run on this period. */
+  peerTickMs: number;
+  /** Peer ticks of silence before a follower gives up its leader, or a leader its quorum. */
+  syncLimitTicks: number;
+  /** Peer ticks a new leader may take to be established. */
+  initLimitTicks: number;
   log: Progress;
 }
 
 export class VotingServer {
   private readonly subs: Subscription[] = [];
-  private proposer?: ProposerShell;
-  private machine?: Proposer;
-  private epoch = 0;
+  private readonly election: ElectionShell;
+  private role?: LeaderShell | FollowerShell;
   private sinceSnapshot = 0;
   private snapshotting: Promise<void> = Promise.resolve();
-  private heartbeat?: NodeJS.Timeout;
   private stopped = false;
 
   private constructor(
     private readonly opts: VotingServerOptions,
-    private readonly store: ServerStore,
-    private tree: DataTree,
-  ) {}
+    readonly store: ServerStore,
+    public tree: DataTree,
+  ) {
+    this.election = new ElectionShell(opts.bus, opts.subjects, opts.serverId, opts.voters, opts.peerTickMs, (state, vote) => this.onDecided(state, vote.leader));
+  }
 
   static async start(opts: VotingServerOptions): Promise<VotingServer> {
-    if (opts.voters.length !== 1) {
-      throw new Error('this build runs a single voting server; replication is not in it yet');
-    }
     const store = await ServerStore.open(opts.dataDir, { keepSnapshots: opts.keepSnapshots });
-    // A lone voter is its own quorum: everything in its log is committed history.
-    const tree = restoreTree(store, Number.MAX_SAFE_INTEGER, opts.log);
+    // Only committed history is applied; the rest is settled by the next leader's sync.
+    const tree = restoreTree(store, store.lastCommittedZxid, opts.log);
     const server = new VotingServer(opts, store, tree);
     if (!store.latestSnapshot()) await server.takeSnapshot();
     server.serveReads();
-    await server.lead();
+    server.election.start();
+    server.lookForLeader('starting');
     return server;
   }
 
-  /** Discovery for one voter: the new epoch is one past any it accepted, persisted before use. */
-  private async lead(): Promise<void> {
-    const { store, opts } = this;
-    this.epoch = Math.max(store.acceptedEpoch, store.currentEpoch, epochOf(this.tree.lastAppliedZxid)) + 1;
-    await store.setAcceptedEpoch(this.epoch);
-    await store.setCurrentEpoch(this.epoch);
-    store.noteCommitted(this.tree.lastAppliedZxid);
-    this.machine = new Proposer({ selfId: opts.serverId, voters: opts.voters, epoch: this.epoch, maxDataBytes: opts.maxDataBytes, now: Date.now() }, this.tree);
-    this.proposer = new ProposerShell(opts.bus, opts.subjects, this.machine, store, { maxDataBytes: opts.maxDataBytes },
-      { serverId: opts.serverId, epoch: this.epoch },
-      {
-        onCommit: (entries) => this.onCommit(entries),
-        onStepDown: (reason) => opts.log(`stepping down: ${reason}`),
-        onFatal: (err) => this.fatal(err),
-      });
-    this.proposer.start();
-    // Heartbeats more often than the tick, so an idle replica finds a lost batch quickly.
-    this.heartbeat = setInterval(() => this.proposer?.tick(), Math.max(50, Math.floor(opts.tickMs / 4)));
-    opts.log(`server ${opts.serverId} leading epoch ${this.epoch} at 0x${this.tree.lastAppliedZxid.toString(16)}`);
+  log(message: string): void {
+    this.opts.log(message);
+  }
+
+  private lookForLeader(reason: string): void {
+    if (this.stopped) return;
+    this.role?.stop();
+    this.role = undefined;
+    this.opts.log(`looking for a leader (${reason})`);
+    this.election.look(this.store.currentEpoch, this.store.lastLoggedZxid());
+  }
+
+  private onDecided(state: 'leading' | 'following', leader: number): void {
+    if (this.stopped) return;
+    this.role?.stop();
+    const { opts } = this;
+    const host = { store: this.store, log: (m: string) => opts.log(m), lost: (reason: string) => this.lost(reason) };
+    if (state === 'leading') {
+      const self = this;
+      this.role = new LeaderShell(opts.bus, opts.subjects, {
+        selfId: opts.serverId, voters: opts.voters, peerTickMs: opts.peerTickMs,
+        syncLimitTicks: opts.syncLimitTicks, initLimitTicks: opts.initLimitTicks, maxDataBytes: opts.maxDataBytes,
+      }, { ...host, get tree() { return self.tree; }, onCommit: (entries: LogEntry[]) => this.onCommit(entries) });
+    } else {
+      opts.log(`following server ${leader}`);
+      const self = this;
+      this.role = new FollowerShell(opts.bus, opts.subjects, opts.serverId, leader, {
+        ...host,
+        get tree() { return self.tree; },
+        set tree(t: DataTree) { self.tree = t; },
+      }, opts.syncLimitTicks, opts.peerTickMs);
+    }
+    this.role.start();
+  }
+
+  private lost(reason: string): void {
+    // Every role change goes through election again, asynchronously, so a role never stops itself mid-step.
+    setImmediate(() => this.lookForLeader(reason));
   }
 
   private onCommit(entries: LogEntry[]): void {
@@ -148,30 +170,28 @@ export class VotingServer {
   }
 
   status(): ServerStatus {
-    const acked = this.machine?.ackedZxids();
+    const role = this.role;
+    const leading = role instanceof LeaderShell && role.serving;
+    const following = role instanceof FollowerShell && role.phase === 'broadcast';
+    const acked = leading ? role.ackedZxids() : undefined;
     return {
       serverId: this.opts.serverId,
-      role: this.machine ? 'leader' : 'looking',
-      epoch: this.epoch,
+      role: leading ? 'leader' : following ? 'follower' : 'looking',
+      epoch: this.store.currentEpoch,
       lastLoggedZxid: this.store.lastLoggedZxid(),
       lastCommittedZxid: this.tree.lastAppliedZxid,
-      leader: this.machine ? this.opts.serverId : null,
+      leader: leading ? this.opts.serverId : following ? role.leaderId : null,
       nodeCount: this.tree.nodeCount,
       sessions: this.tree.sessions.size,
       followers: acked ? Object.fromEntries([...acked].filter(([id]) => id !== this.opts.serverId).map(([id, z]) => [String(id), z])) : undefined,
     };
   }
 
-  private fatal(err: Error): void {
-    this.opts.log(`fatal: log write failed (${err.message}); stopping this server`);
-    void this.stop();
-  }
-
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.heartbeat);
-    this.proposer?.stop();
+    this.election.stop();
+    this.role?.stop();
     for (const s of this.subs) s.unsubscribe();
     await this.snapshotting;
     await this.store.close();

@@ -1,0 +1,58 @@
+// The election actor's shell: notifications over NATS, a timer for re-sends, and a callback
+// for each decision. It keeps answering looking peers after it decided, so late servers learn
+// the leader from it.
+
+import type { Bus, Subscription } from '../../transport/bus.js';
+import { decode, encode } from '../../transport/codec.js';
+import { parsePeerMessage, type VoteMessage } from '../../transport/messages.js';
+import type { Subjects } from '../../transport/subjects.js';
+import { Election, type ElectionOutput, type Vote } from './machine.js';
+
+export class ElectionShell {
+  private readonly machine: Election;
+  private sub?: Subscription;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly subjects: Subjects,
+    selfId: number,
+    voters: readonly number[],
+    private readonly tickMs: number,
+    private readonly onDecided: (state: 'leading' | 'following', vote: Vote) => void,
+  ) {
+    this.machine = new Election(selfId, voters);
+  }
+
+  start(): void {
+    this.sub = this.bus.subscribe(this.subjects.peerVotes, (m) => {
+      let msg;
+      try {
+        msg = parsePeerMessage(decode(m.data));
+      } catch {
+        return;
+      }
+      if (msg.type === 'vote') this.perform(this.machine.step({ kind: 'notification', n: msg }));
+    });
+    this.timer = setInterval(() => this.perform(this.machine.step({ kind: 'tick' })), this.tickMs);
+  }
+
+  /** Starts (or restarts) looking for a leader from this durable position. */
+  look(epoch: number, zxid: number): void {
+    this.perform(this.machine.step({ kind: 'look', epoch, zxid }));
+  }
+
+  get state(): string { return this.machine.state; }
+
+  private perform(outputs: ElectionOutput[]): void {
+    for (const o of outputs) {
+      if (o.kind === 'broadcast') this.bus.publish(this.subjects.peerVotes, encode({ type: 'vote', ...o.n } satisfies VoteMessage));
+      else this.onDecided(o.state, o.vote);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.sub?.unsubscribe();
+  }
+}

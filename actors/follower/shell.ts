@@ -1,0 +1,137 @@
+// follower-sync's shell: leader messages off NATS into the machine; each storage output is
+// performed on LMDB and reported back only once it is durable.
+
+import { DataTree } from '../../storage/data-tree.js';
+import type { ServerStore } from '../../storage/lmdb-store.js';
+import type { Bus, Subscription } from '../../transport/bus.js';
+import { decode, encode } from '../../transport/codec.js';
+import { parsePeerMessage, type LeaderMessage } from '../../transport/messages.js';
+import type { Subjects } from '../../transport/subjects.js';
+import { Follower, type FollowerInput, type FollowerOutput } from './machine.js';
+
+export interface FollowerHost {
+  readonly store: ServerStore;
+  tree: DataTree;
+  log(message: string): void;
+  /** The leader is gone or refused us. */
+  lost(reason: string): void;
+}
+
+const APPLY_PAGE = 2000;
+
+export class FollowerShell {
+  private readonly machine: Follower;
+  private readonly subs: Subscription[] = [];
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private snapChunks: Uint8Array[] = [];
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly subjects: Subjects,
+    private readonly selfId: number,
+    readonly leaderId: number,
+    private readonly host: FollowerHost,
+    syncLimitTicks: number,
+    private readonly tickMs: number,
+  ) {
+    this.machine = new Follower({ selfId, syncLimitTicks });
+  }
+
+  get epoch(): number { return this.machine.epoch; }
+  get phase(): string { return this.machine.phase; }
+
+  start(): void {
+    const { store, tree } = this.host;
+    this.subs.push(this.bus.subscribe(this.subjects.peerServer(this.selfId), (m) => this.onMessage(m.data)));
+    this.timer = setInterval(() => this.feed({ kind: 'tick' }), this.tickMs);
+    this.feed({
+      kind: 'start', leader: this.leaderId, acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch,
+      lastLoggedZxid: store.lastLoggedZxid(), lastCommittedZxid: tree.lastAppliedZxid,
+    });
+  }
+
+  private onMessage(data: Uint8Array): void {
+    let msg;
+    try {
+      msg = parsePeerMessage(decode(data));
+    } catch {
+      return;
+    }
+    if (!('epoch' in msg) || 'from' in msg) return;
+    const leaderMsg = msg as LeaderMessage;
+    if (leaderMsg.type === 'snapChunk') {
+      if (leaderMsg.index === 0) this.snapChunks = [];
+      this.snapChunks[leaderMsg.index] = leaderMsg.chunk;
+      if (leaderMsg.index + 1 < leaderMsg.total) return;
+      const chunks = this.snapChunks;
+      this.snapChunks = [];
+      if (chunks.length !== leaderMsg.total || chunks.some((c) => !c)) return this.feed({ kind: 'tick' });
+      return this.feed({ kind: 'message', msg: { type: 'snap', epoch: leaderMsg.epoch, zxid: leaderMsg.zxid, chunks } });
+    }
+    this.feed({ kind: 'message', msg: leaderMsg });
+  }
+
+  private feed(input: FollowerInput): void {
+    if (this.stopped) return;
+    this.perform(this.machine.step(input));
+  }
+
+  private perform(outputs: FollowerOutput[]): void {
+    const { store } = this.host;
+    for (const o of outputs) {
+      switch (o.kind) {
+        case 'send':
+          this.bus.publish(this.subjects.peerServer(this.leaderId), encode(o.msg));
+          break;
+        case 'persistAcceptedEpoch':
+          this.durably(store.setAcceptedEpoch(o.epoch), { kind: 'acceptedEpochPersisted', epoch: o.epoch });
+          break;
+        case 'persistCurrentEpoch':
+          this.durably(store.setCurrentEpoch(o.epoch), { kind: 'currentEpochPersisted', epoch: o.epoch });
+          break;
+        case 'truncate':
+          this.host.log(`truncating the uncommitted log after 0x${o.zxid.toString(16)}`);
+          this.durably(store.truncateLogAfter(o.zxid), { kind: 'truncated', zxid: o.zxid });
+          break;
+        case 'installSnapshot': {
+          this.host.log(`installing the leader's snapshot at 0x${o.zxid.toString(16)} (${o.chunks.length} chunks)`);
+          const tree = DataTree.fromChunks(o.chunks);
+          this.durably(store.installSnapshot(o.zxid, o.chunks).then(() => { this.host.tree = tree; }), { kind: 'snapshotInstalled', zxid: o.zxid });
+          break;
+        }
+        case 'appendLog': {
+          const last = o.entries[o.entries.length - 1]!.zxid;
+          this.durably(store.appendLog(o.entries), { kind: 'logged', zxid: last });
+          break;
+        }
+        case 'applyCommitted':
+          this.applyUpTo(o.zxid);
+          break;
+        case 'lookForLeader':
+          this.host.lost(o.reason);
+          break;
+      }
+    }
+  }
+
+  private durably(write: Promise<unknown>, then: FollowerInput): void {
+    write.then(() => this.feed(then), (err: Error) => this.host.lost(`storage failed: ${err.message}`));
+  }
+
+  private applyUpTo(zxid: number): void {
+    const tree = this.host.tree;
+    while (tree.lastAppliedZxid < zxid) {
+      const page = this.host.store.readLog(tree.lastAppliedZxid, APPLY_PAGE).filter((e) => e.zxid <= zxid);
+      if (page.length === 0) break;
+      for (const e of page) tree.apply(e);
+    }
+    this.host.store.noteCommitted(tree.lastAppliedZxid);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const s of this.subs) s.unsubscribe();
+  }
+}

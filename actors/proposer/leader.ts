@@ -1,0 +1,244 @@
+// The leader's shell: discovery and synchronization of followers (Discovery machine plus
+// the DIFF/TRUNC/SNAP stream), then broadcast (Proposer machine and its shell), with pings
+// that carry the commit point and a step-down when a quorum falls silent.
+
+import type { DataTree } from '../../storage/data-tree.js';
+import type { ServerStore } from '../../storage/lmdb-store.js';
+import type { LogEntry } from '../../storage/txn.js';
+import type { Bus, Subscription } from '../../transport/bus.js';
+import { decode, encode } from '../../transport/codec.js';
+import { parsePeerMessage, type FollowerMessage, type LeaderMessage } from '../../transport/messages.js';
+import type { Subjects } from '../../transport/subjects.js';
+import { chunkEntries } from '../server/chunking.js';
+import { Discovery, type DiscoveryInput, type DiscoveryOutput } from './discovery.js';
+import { Proposer } from './machine.js';
+import { ProposerShell } from './shell.js';
+import { planSync, type LeaderHistory } from './sync-plan.js';
+
+export interface LeaderHost {
+  readonly store: ServerStore;
+  readonly tree: DataTree;
+  log(message: string): void;
+  /** Leadership ended (a quorum went silent, or discovery failed). */
+  lost(reason: string): void;
+  onCommit(entries: LogEntry[]): void;
+}
+
+export interface LeaderOptions {
+  selfId: number;
+  voters: readonly number[];
+  peerTickMs: number;
+  syncLimitTicks: number;
+  initLimitTicks: number;
+  maxDataBytes: number;
+}
+
+const DIFF_PAGE = 5000;
+
+export class LeaderShell {
+  private readonly discovery: Discovery;
+  private machine?: Proposer;
+  private proposer?: ProposerShell;
+  /** Followers that receive the broadcast: synced, or being synced while it runs. */
+  private readonly forwarding = new Set<number>();
+  private readonly lastHeard = new Map<number, number>();
+  private readonly subs: Subscription[] = [];
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly subjects: Subjects,
+    private readonly opts: LeaderOptions,
+    private readonly host: LeaderHost,
+  ) {
+    const { store } = host;
+    this.discovery = new Discovery({
+      selfId: opts.selfId, voters: opts.voters, acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch,
+      lastZxid: store.lastLoggedZxid(), initLimitTicks: opts.initLimitTicks,
+    });
+  }
+
+  get epoch(): number { return this.discovery.epoch; }
+  get serving(): boolean { return this.machine !== undefined; }
+  ackedZxids(): ReadonlyMap<number, number> | undefined { return this.machine?.ackedZxids(); }
+
+  start(): void {
+    this.subs.push(this.bus.subscribe(this.subjects.peerServer(this.opts.selfId), (m) => this.onMessage(m.data)));
+    this.timer = setInterval(() => this.tick(), this.opts.peerTickMs);
+    this.perform(this.discovery.start());
+  }
+
+  private onMessage(data: Uint8Array): void {
+    let msg;
+    try {
+      msg = parsePeerMessage(decode(data));
+    } catch {
+      return;
+    }
+    if (!('from' in msg) || msg.type === 'vote') return;
+    const m = msg as FollowerMessage;
+    this.lastHeard.set(m.from, Date.now());
+    switch (m.type) {
+      case 'followerInfo':
+        this.forwarding.delete(m.from);
+        return this.feed({ kind: 'followerInfo', from: m.from, acceptedEpoch: m.acceptedEpoch, lastZxid: m.lastZxid });
+      case 'ackEpoch':
+        return this.feed({ kind: 'ackEpoch', from: m.from, epoch: m.epoch, currentEpoch: m.currentEpoch, lastZxid: m.lastZxid });
+      case 'ackNewLeader':
+        return this.feed({ kind: 'ackNewLeader', from: m.from, epoch: m.epoch });
+      case 'ack':
+        if (m.epoch === this.epoch) this.proposer?.feed({ kind: 'ack', from: m.from, zxid: m.zxid });
+        return;
+      case 'resync':
+        if (m.epoch === this.epoch && this.forwarding.has(m.from)) this.streamSync(m.from, m.lastZxid, false);
+        return;
+    }
+  }
+
+  private feed(input: DiscoveryInput): void {
+    if (this.stopped) return;
+    this.perform(this.discovery.step(input));
+  }
+
+  private perform(outputs: DiscoveryOutput[]): void {
+    const { store } = this.host;
+    for (const o of outputs) {
+      switch (o.kind) {
+        case 'persistAcceptedEpoch':
+          this.durably(store.setAcceptedEpoch(o.epoch), { kind: 'acceptedEpochPersisted', epoch: o.epoch });
+          break;
+        case 'persistCurrentEpoch':
+          this.durably(store.setCurrentEpoch(o.epoch), { kind: 'currentEpochPersisted', epoch: o.epoch });
+          break;
+        case 'send':
+          this.send(o.to, o.msg);
+          break;
+        case 'sync':
+          this.streamSync(o.to, o.followerLastZxid, true);
+          break;
+        case 'established':
+          this.serve(o.epoch, o.followers);
+          break;
+        case 'joined':
+          this.send(o.follower, { type: 'upToDate', epoch: this.epoch });
+          break;
+        case 'giveUp':
+          this.host.lost(o.reason);
+          break;
+      }
+    }
+  }
+
+  private durably(write: Promise<unknown>, then: DiscoveryInput): void {
+    write.then(() => this.feed(then), (err: Error) => this.host.lost(`storage failed: ${err.message}`));
+  }
+
+  private send(to: number, msg: LeaderMessage): void {
+    this.bus.publish(this.subjects.peerServer(to), encode(msg));
+  }
+
+  /** The leader's history as the sync plan sees it: its log, plus proposals still in flight. */
+  private history(): LeaderHistory {
+    const { store } = this.host;
+    const inflight = this.machine?.inflightAfter(store.lastLoggedZxid()) ?? [];
+    const last = inflight.length ? inflight[inflight.length - 1]!.zxid : store.lastLoggedZxid();
+    return {
+      lastZxid: last,
+      logStartZxid: store.logStartZxid(),
+      has: (z) => store.hasEntry(z) || inflight.some((e) => e.zxid === z),
+      floor: (z) => Math.max(store.floorZxid(z), ...inflight.filter((e) => e.zxid <= z).map((e) => e.zxid)),
+    };
+  }
+
+  /** Brings one follower to the leader's history; while serving, it joins the broadcast at once. */
+  private streamSync(to: number, followerLastZxid: number, withNewLeader: boolean): void {
+    const { store } = this.host;
+    const history = this.history();
+    const plan = planSync(followerLastZxid, history);
+    const epoch = this.epoch;
+    let after = followerLastZxid;
+    if (plan.kind === 'trunc') {
+      this.send(to, { type: 'trunc', epoch, zxid: plan.to });
+      after = plan.to;
+    } else if (plan.kind === 'snap') {
+      const snap = store.latestSnapshot();
+      if (!snap) return this.host.log(`cannot sync server ${to}: no snapshot to send`);
+      let index = 0;
+      for (const chunk of store.readSnapshotChunks(snap.zxid)) {
+        this.send(to, { type: 'snapChunk', epoch, zxid: snap.zxid, index: index++, total: snap.chunks, chunk });
+      }
+      after = snap.zxid;
+    }
+    let sent = 0;
+    for (;;) {
+      const page = store.readLog(after, DIFF_PAGE).filter((e) => e.zxid <= history.lastZxid);
+      if (page.length === 0) break;
+      for (const part of chunkEntries(page, this.bus.maxPayload)) this.send(to, { type: 'diff', epoch, entries: part });
+      after = page[page.length - 1]!.zxid;
+      sent += page.length;
+    }
+    const inflight = this.machine?.inflightAfter(after) ?? [];
+    for (const part of chunkEntries(inflight, this.bus.maxPayload)) this.send(to, { type: 'diff', epoch, entries: part });
+    sent += inflight.length;
+    if (withNewLeader) this.send(to, { type: 'newLeader', epoch, zxid: history.lastZxid });
+    this.host.log(`sync of server ${to} from 0x${followerLastZxid.toString(16)}: ${plan.kind}, ${sent} entries`);
+    // From here on it gets the broadcast too, in order behind its sync stream.
+    this.forwarding.add(to);
+  }
+
+  /** Established: the leader's whole log is committed history; broadcast begins. */
+  private serve(epoch: number, followers: number[]): void {
+    const { store, tree } = this.host;
+    for (;;) {
+      const page = store.readLog(tree.lastAppliedZxid, DIFF_PAGE);
+      if (page.length === 0) break;
+      for (const e of page) tree.apply(e);
+    }
+    store.noteCommitted(tree.lastAppliedZxid);
+    this.machine = new Proposer({ selfId: this.opts.selfId, voters: this.opts.voters, epoch, maxDataBytes: this.opts.maxDataBytes, now: Date.now() }, tree);
+    for (const f of followers) this.machine.step({ kind: 'ack', from: f, zxid: tree.lastAppliedZxid });
+    this.proposer = new ProposerShell(this.bus, this.subjects, this.machine, store, { maxDataBytes: this.opts.maxDataBytes },
+      { serverId: this.opts.selfId, epoch },
+      {
+        onPropose: (prevZxid, entries) => {
+          for (const part of chunkEntries(entries, this.bus.maxPayload)) {
+            for (const f of this.forwarding) this.send(f, { type: 'proposal', epoch, prevZxid, entries: part });
+            prevZxid = part[part.length - 1]!.zxid;
+          }
+        },
+        onCommit: (entries) => {
+          const last = entries[entries.length - 1];
+          if (last) for (const f of this.forwarding) this.send(f, { type: 'commit', epoch, zxid: last.zxid });
+          this.host.onCommit(entries);
+        },
+        onStepDown: (reason) => this.host.lost(reason),
+        onFatal: (err) => this.host.lost(`log write failed: ${err.message}`),
+      });
+    for (const f of followers) this.send(f, { type: 'upToDate', epoch });
+    this.proposer.start();
+    this.host.log(`leading epoch ${epoch} at 0x${tree.lastAppliedZxid.toString(16)} with followers [${followers.join(', ')}]`);
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    this.feed({ kind: 'tick' });
+    if (!this.machine || !this.proposer) return;
+    this.proposer.tick();
+    const committedZxid = this.machine.lastCommittedZxid;
+    for (const f of this.forwarding) this.send(f, { type: 'ping', epoch: this.epoch, committedZxid });
+    // A leader that cannot hear a quorum must stop, so that a new one can be elected.
+    const limit = this.opts.syncLimitTicks * this.opts.peerTickMs;
+    const now = Date.now();
+    let alive = 1;
+    for (const f of this.forwarding) if (now - (this.lastHeard.get(f) ?? 0) < limit) alive++;
+    if (alive < Math.floor(this.opts.voters.length / 2) + 1) this.host.lost(`no word from a quorum of followers within ${limit} ms`);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    for (const s of this.subs) s.unsubscribe();
+    this.proposer?.stop();
+  }
+}

@@ -1,0 +1,148 @@
+// Zab across three voting server processes on a real nats-server: failover, catch-up by
+// DIFF and by SNAP, truncation of an uncommitted suffix, and every acknowledged write on
+// every server at the end.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import path from 'node:path';
+import { ServerStore } from '../storage/lmdb-store.js';
+import { restoreTree } from '../actors/server/restore.js';
+import type { Client } from '../client/index.js';
+import { Cluster } from './harness/processes.js';
+
+const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+
+async function leaderOf(cluster: Cluster): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    for (let id = 1; id <= cluster.servers.length; id++) {
+      const p = cluster.servers[id - 1]!;
+      const lines = p.output.split('\n').filter((l) => /leading epoch|looking for a leader|following server/.test(l));
+      if (p.alive && /leading epoch/.test(lines[lines.length - 1] ?? '')) return id;
+    }
+    if (Date.now() > deadline) throw new Error(`no leader\n${cluster.logs()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Retries a write across a failover, as a client that sees CONNECTIONLOSS would. */
+async function write(zk: Client, path: string, data: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await zk.create(path, data);
+      return;
+    } catch (err) {
+      const code = (err as { codeName?: string }).codeName;
+      if (code === 'NODEEXISTS' && attempt > 0) return;
+      if (code !== 'CONNECTIONLOSS' || attempt > 50) throw err;
+    }
+  }
+}
+
+/** Every server's committed tree, from its LMDB files, once all are stopped. */
+async function digests(cluster: Cluster): Promise<string[]> {
+  const out: string[] = [];
+  for (let id = 1; id <= cluster.servers.length; id++) {
+    const store = await ServerStore.open(path.join(cluster.dir, `server-${id}`));
+    out.push(restoreTree(store, store.lastLoggedZxid(), () => {}).digest());
+    await store.close();
+  }
+  return out;
+}
+
+test('writes go on after kill -9 of the leader; the old leader rejoins by DIFF; all servers agree', async () => {
+  const cluster = await Cluster.start({ servers: 3 });
+  try {
+    const zk = await cluster.client({ sessionless: true, requestTimeout: 3000 });
+    await zk.create('/r');
+    for (let i = 0; i < 50; i++) await zk.create(`/r/a${i}`, `${i}`);
+    const leader = await leaderOf(cluster);
+    await cluster.servers[leader - 1]!.kill('SIGKILL');
+    const killedAt = Date.now();
+    await write(zk, '/r/after-failover', 'x');
+    const failoverMs = Date.now() - killedAt;
+    const next = await leaderOf(cluster);
+    assert.is.not(next, leader);
+    for (let i = 0; i < 50; i++) await zk.create(`/r/b${i}`, `${i}`);
+
+    cluster.servers[leader - 1] = cluster.spawnServer(leader);
+    const deadline = Date.now() + 15_000;
+    while (!/sync of server \d+ from .*: diff/.test(cluster.servers[next - 1]!.output.split('leading epoch').pop()!) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(cluster.servers[next - 1]!.output, new RegExp(`sync of server ${leader} from 0x[0-9a-f]+: diff`));
+    for (let i = 0; i < 10; i++) await zk.create(`/r/c${i}`, `${i}`);
+    assert.is((await zk.getChildren('/r')).length, 111);
+    await zk.close();
+    await new Promise((r) => setTimeout(r, 500));
+    for (const p of cluster.servers) await p.stop();
+    const all = await digests(cluster);
+    assert.is(new Set(all).size, 1, 'every server holds the same tree');
+    console.log(`    failover (kill -9 to first successful write): ${failoverMs} ms`);
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('a follower whose gap was purged from the leader\'s log catches up by SNAP', async () => {
+  const cluster = await Cluster.start({ servers: 3, serverArgs: ['--snapshot-every', '20', '--keep-snapshots', '1'] });
+  try {
+    const zk = await cluster.client({ sessionless: true, requestTimeout: 3000 });
+    const leader = await leaderOf(cluster);
+    const follower = leader === 1 ? 2 : 1;
+    await cluster.servers[follower - 1]!.kill('SIGKILL');
+    await zk.create('/s');
+    for (let i = 0; i < 120; i++) await zk.create(`/s/n${i}`, `${i}`);
+    cluster.servers[follower - 1] = cluster.spawnServer(follower);
+    const deadline = Date.now() + 15_000;
+    while (!new RegExp(`sync of server ${follower} from .*: snap`).test(cluster.servers[leader - 1]!.output) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(cluster.servers[leader - 1]!.output, new RegExp(`sync of server ${follower} from 0x[0-9a-f]+: snap`));
+    // The other follower goes away: the caught-up one is now needed for every commit.
+    const other = [1, 2, 3].find((id) => id !== leader && id !== follower)!;
+    await cluster.servers[other - 1]!.kill('SIGKILL');
+    await zk.setData('/s/n0', 'needs the snapped follower');
+    assert.is(text((await zk.getData('/s/n0')).data), 'needs the snapped follower');
+    await zk.close();
+    for (const p of cluster.servers) await p.stop();
+    const [d1, d2, d3] = await digests(cluster);
+    const byId = { 1: d1, 2: d2, 3: d3 } as Record<number, string>;
+    assert.is(byId[follower], byId[leader], 'the snapped follower holds the leader\'s tree');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('a leader\'s uncommitted proposal is truncated when it comes back', async () => {
+  const cluster = await Cluster.start({ servers: 3 });
+  try {
+    const zk = await cluster.client({ sessionless: true, requestTimeout: 1500 });
+    await zk.create('/t', 'committed');
+    const leader = await leaderOf(cluster);
+    const followers = [1, 2, 3].filter((id) => id !== leader);
+    // The followers die: the leader logs a proposal nobody else has, then dies too.
+    for (const f of followers) await cluster.servers[f - 1]!.kill('SIGKILL');
+    await zk.setData('/t', 'never committed').catch(() => undefined);
+    await cluster.servers[leader - 1]!.kill('SIGKILL');
+    for (const f of followers) cluster.servers[f - 1] = cluster.spawnServer(f);
+    await write(zk, '/t/after', 'x');
+    assert.is(text((await zk.getData('/t')).data), 'committed', 'the unacknowledged write did not happen');
+    cluster.servers[leader - 1] = cluster.spawnServer(leader);
+    const next = await leaderOf(cluster);
+    const deadline = Date.now() + 15_000;
+    while (!/truncating the uncommitted log/.test(cluster.servers[leader - 1]!.output) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(cluster.servers[leader - 1]!.output, /truncating the uncommitted log/);
+    assert.match(cluster.servers[next - 1]!.output, new RegExp(`sync of server ${leader} from 0x[0-9a-f]+: trunc`));
+    await zk.create('/t/later', 'y');
+    await zk.close();
+    await new Promise((r) => setTimeout(r, 500));
+    for (const p of cluster.servers) await p.stop();
+    assert.is(new Set(await digests(cluster)).size, 1, 'every server holds the same tree');
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test.run();
