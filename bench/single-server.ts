@@ -5,44 +5,22 @@
 import { parseArgs } from 'node:util';
 import type { Client } from '../client/index.js';
 import { Cluster } from '../test/harness/processes.js';
+import { drive, progress } from './load.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, znodes: { type: 'string' } } });
 const SECONDS = Number(values.seconds ?? 5);
 const ZNODES = Number(values.znodes ?? 100_000);
-const progress = (m: string) => process.stderr.write(`bench: ${m}\n`);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-}
-
-async function drive(name: string, concurrency: number, op: (worker: number, i: number) => Promise<unknown>): Promise<string> {
-  progress(`${name} at concurrency ${concurrency} for ${SECONDS} s`);
-  const latencies: number[] = [];
-  const end = Date.now() + SECONDS * 1000;
-  const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
-    for (let i = 0; Date.now() < end; i++) {
-      const t0 = process.hrtime.bigint();
-      await op(w, i);
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    }
-  }));
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  latencies.sort((a, b) => a - b);
-  return `| ${name} | ${concurrency} | ${Math.round(latencies.length / elapsed)} | ${percentile(latencies, 0.5).toFixed(2)} | ${percentile(latencies, 0.99).toFixed(2)} |`;
-}
-
 async function main(): Promise<void> {
   const rows: string[] = [];
-  const cluster = await Cluster.start({ tick: 2000, serverArgs: ['--snapshot-every', '100'] });
+  const cluster = await Cluster.start({ servers: 1, tick: 2000, serverArgs: ['--snapshot-every', '100'] });
   try {
     const zk: Client = await cluster.client();
     await zk.create('/bench');
     for (const c of [1, 64]) {
       await zk.create(`/bench/c${c}`);
-      rows.push(await drive('create', c, (w, i) => zk.create(`/bench/c${c}/w${w}-${i}`, 'x'.repeat(64))));
+      rows.push(await drive('create', c, SECONDS, (w, i) => zk.create(`/bench/c${c}/w${w}-${i}`, 'x'.repeat(64))));
     }
-    for (const c of [1, 64]) rows.push(await drive('getData', c, () => zk.getData('/bench/c1')));
+    for (const c of [1, 64]) rows.push(await drive('getData', c, SECONDS, () => zk.getData('/bench/c1')));
     await zk.close();
 
     progress(`loading ${ZNODES} znodes`);

@@ -104,8 +104,20 @@ test('SNAP replaces the log, then NEWLEADER', () => {
   assert.equal(kinds(f.step({ kind: 'snapshotInstalled', zxid: z(4, 50) })), ['persistCurrentEpoch']);
 });
 
+test('FOLLOWERINFO and ACKEPOCH are repeated until the leader answers, since NATS may drop them', () => {
+  const f = new Follower({ selfId: 2, syncLimitTicks: 5 });
+  f.step({ kind: 'start', leader: 1, acceptedEpoch: 4, currentEpoch: 4, lastLoggedZxid: 7, lastCommittedZxid: 7 });
+  assert.equal(kinds(f.step({ kind: 'tick' })), ['send:followerInfo']);
+  f.step({ kind: 'message', msg: { type: 'newEpoch', epoch: 5 } });
+  f.step({ kind: 'acceptedEpochPersisted', epoch: 5 });
+  assert.equal(kinds(f.step({ kind: 'tick' })), ['send:ackEpoch']);
+  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [] } });
+  assert.equal(f.step({ kind: 'tick' }), [], 'once the sync stream flows, the follower waits');
+});
+
 test('messages of another epoch are ignored; silence past syncLimit ends the leadership', () => {
   const f = joined();
+  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [] } });
   assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 4, entries: [e(z(4, 4))] } }), []);
   for (let i = 0; i < 5; i++) assert.equal(f.step({ kind: 'tick' }), []);
   assert.equal(kinds(f.step({ kind: 'tick' })), ['lookForLeader']);

@@ -11,19 +11,6 @@ import { Cluster } from './harness/processes.js';
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 
-async function leaderOf(cluster: Cluster): Promise<number> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    for (let id = 1; id <= cluster.servers.length; id++) {
-      const p = cluster.servers[id - 1]!;
-      const lines = p.output.split('\n').filter((l) => /leading epoch|looking for a leader|following server/.test(l));
-      if (p.alive && /leading epoch/.test(lines[lines.length - 1] ?? '')) return id;
-    }
-    if (Date.now() > deadline) throw new Error(`no leader\n${cluster.logs()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Retries a write across a failover, as a client that sees CONNECTIONLOSS would. */
 async function write(zk: Client, path: string, data: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
@@ -55,12 +42,12 @@ test('writes go on after kill -9 of the leader; the old leader rejoins by DIFF; 
     const zk = await cluster.client({ sessionless: true, requestTimeout: 3000 });
     await zk.create('/r');
     for (let i = 0; i < 50; i++) await zk.create(`/r/a${i}`, `${i}`);
-    const leader = await leaderOf(cluster);
+    const leader = await cluster.leader();
     await cluster.servers[leader - 1]!.kill('SIGKILL');
     const killedAt = Date.now();
     await write(zk, '/r/after-failover', 'x');
     const failoverMs = Date.now() - killedAt;
-    const next = await leaderOf(cluster);
+    const next = await cluster.leader();
     assert.is.not(next, leader);
     for (let i = 0; i < 50; i++) await zk.create(`/r/b${i}`, `${i}`);
 
@@ -87,7 +74,7 @@ test('a follower whose gap was purged from the leader\'s log catches up by SNAP'
   const cluster = await Cluster.start({ servers: 3, serverArgs: ['--snapshot-every', '20', '--keep-snapshots', '1'] });
   try {
     const zk = await cluster.client({ sessionless: true, requestTimeout: 3000 });
-    const leader = await leaderOf(cluster);
+    const leader = await cluster.leader();
     const follower = leader === 1 ? 2 : 1;
     await cluster.servers[follower - 1]!.kill('SIGKILL');
     await zk.create('/s');
@@ -118,7 +105,7 @@ test('a leader\'s uncommitted proposal is truncated when it comes back', async (
   try {
     const zk = await cluster.client({ sessionless: true, requestTimeout: 1500 });
     await zk.create('/t', 'committed');
-    const leader = await leaderOf(cluster);
+    const leader = await cluster.leader();
     const followers = [1, 2, 3].filter((id) => id !== leader);
     // The followers die: the leader logs a proposal nobody else has, then dies too.
     for (const f of followers) await cluster.servers[f - 1]!.kill('SIGKILL');
@@ -128,7 +115,7 @@ test('a leader\'s uncommitted proposal is truncated when it comes back', async (
     await write(zk, '/t/after', 'x');
     assert.is(text((await zk.getData('/t')).data), 'committed', 'the unacknowledged write did not happen');
     cluster.servers[leader - 1] = cluster.spawnServer(leader);
-    const next = await leaderOf(cluster);
+    const next = await cluster.leader();
     const deadline = Date.now() + 15_000;
     while (!/truncating the uncommitted log/.test(cluster.servers[leader - 1]!.output) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));

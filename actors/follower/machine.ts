@@ -58,6 +58,8 @@ export class Follower {
   private blocked = false;
   private readonly waiting: LeaderMessage[] = [];
   private silentTicks = 0;
+  /** the leader has begun to stream our sync: ACKEPOCH arrived */
+  private syncStarted = false;
 
   constructor(private readonly config: FollowerConfig) {}
 
@@ -83,7 +85,7 @@ export class Follower {
     Object.assign(this, {
       phase: 'discovery', leader: s.leader, epoch: 0, acceptedEpoch: s.acceptedEpoch, currentEpoch: s.currentEpoch,
       lastQueued: s.lastLoggedZxid, lastDurable: s.lastLoggedZxid, leaderCommitted: s.lastCommittedZxid, lastApplied: s.lastCommittedZxid,
-      newLeaderZxid: undefined, newLeaderAcked: false, blocked: false, silentTicks: 0,
+      newLeaderZxid: undefined, newLeaderAcked: false, blocked: false, silentTicks: 0, syncStarted: false,
     });
     this.waiting.length = 0;
     return [this.send({ type: 'followerInfo', from: this.config.selfId, acceptedEpoch: s.acceptedEpoch, lastZxid: s.lastLoggedZxid })];
@@ -118,6 +120,7 @@ export class Follower {
   }
 
   private handle(msg: LeaderMessage): FollowerOutput[] {
+    this.syncStarted = true;
     switch (msg.type) {
       case 'trunc':
         if (msg.zxid < this.lastApplied) return this.giveUp(`leader asked to truncate below applied 0x${this.lastApplied.toString(16)}`);
@@ -206,6 +209,13 @@ export class Follower {
   private onTick(): FollowerOutput[] {
     if (this.phase === 'idle' || this.phase === 'stopped') return [];
     if (++this.silentTicks > this.config.syncLimitTicks) return this.giveUp(`no word from leader ${this.leader} within ${this.config.syncLimitTicks} ticks`);
+    // NATS may have dropped our hello (or the leader was not listening yet): say it again.
+    if (this.phase === 'discovery') {
+      return [this.send({ type: 'followerInfo', from: this.config.selfId, acceptedEpoch: this.acceptedEpoch, lastZxid: this.lastDurable })];
+    }
+    if (this.phase === 'sync' && !this.syncStarted) {
+      return [this.send({ type: 'ackEpoch', from: this.config.selfId, epoch: this.epoch, currentEpoch: this.currentEpoch, lastZxid: this.lastDurable })];
+    }
     return [];
   }
 }

@@ -15,6 +15,8 @@ export interface FollowerHost {
   log(message: string): void;
   /** The leader is gone or refused us. */
   lost(reason: string): void;
+  /** count more transactions are committed here (snapshots are taken every N) */
+  committed(count: number): void;
 }
 
 const APPLY_PAGE = 2000;
@@ -121,12 +123,15 @@ export class FollowerShell {
 
   private applyUpTo(zxid: number): void {
     const tree = this.host.tree;
+    let applied = 0;
     while (tree.lastAppliedZxid < zxid) {
       const page = this.host.store.readLog(tree.lastAppliedZxid, APPLY_PAGE).filter((e) => e.zxid <= zxid);
       if (page.length === 0) break;
       for (const e of page) tree.apply(e);
+      applied += page.length;
     }
     this.host.store.noteCommitted(tree.lastAppliedZxid);
+    this.host.committed(applied);
   }
 
   stop(): void {

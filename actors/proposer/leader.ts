@@ -21,7 +21,8 @@ export interface LeaderHost {
   log(message: string): void;
   /** Leadership ended (a quorum went silent, or discovery failed). */
   lost(reason: string): void;
-  onCommit(entries: LogEntry[]): void;
+  /** count more transactions are committed here (snapshots are taken every N) */
+  committed(count: number): void;
 }
 
 export interface LeaderOptions {
@@ -209,8 +210,10 @@ export class LeaderShell {
         },
         onCommit: (entries) => {
           const last = entries[entries.length - 1];
-          if (last) for (const f of this.forwarding) this.send(f, { type: 'commit', epoch, zxid: last.zxid });
-          this.host.onCommit(entries);
+          if (!last) return;
+          store.noteCommitted(last.zxid);
+          for (const f of this.forwarding) this.send(f, { type: 'commit', epoch, zxid: last.zxid });
+          this.host.committed(entries.length);
         },
         onStepDown: (reason) => this.host.lost(reason),
         onFatal: (err) => this.host.lost(`log write failed: ${err.message}`),

@@ -4,7 +4,6 @@
 import { ZkError } from '../../storage/errors.js';
 import { ServerStore } from '../../storage/lmdb-store.js';
 import type { DataTree } from '../../storage/data-tree.js';
-import type { LogEntry } from '../../storage/txn.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import {
@@ -81,13 +80,18 @@ export class VotingServer {
     if (this.stopped) return;
     this.role?.stop();
     const { opts } = this;
-    const host = { store: this.store, log: (m: string) => opts.log(m), lost: (reason: string) => this.lost(reason) };
+    const host = {
+      store: this.store,
+      log: (m: string) => opts.log(m),
+      lost: (reason: string) => this.lost(reason),
+      committed: (count: number) => this.onCommitted(count),
+    };
     if (state === 'leading') {
       const self = this;
       this.role = new LeaderShell(opts.bus, opts.subjects, {
         selfId: opts.serverId, voters: opts.voters, peerTickMs: opts.peerTickMs,
         syncLimitTicks: opts.syncLimitTicks, initLimitTicks: opts.initLimitTicks, maxDataBytes: opts.maxDataBytes,
-      }, { ...host, get tree() { return self.tree; }, onCommit: (entries: LogEntry[]) => this.onCommit(entries) });
+      }, { ...host, get tree() { return self.tree; } });
     } else {
       opts.log(`following server ${leader}`);
       const self = this;
@@ -105,11 +109,8 @@ export class VotingServer {
     setImmediate(() => this.lookForLeader(reason));
   }
 
-  private onCommit(entries: LogEntry[]): void {
-    const last = entries[entries.length - 1];
-    if (!last) return;
-    this.store.noteCommitted(last.zxid);
-    this.sinceSnapshot += entries.length;
+  private onCommitted(count: number): void {
+    this.sinceSnapshot += count;
     if (this.sinceSnapshot >= this.opts.snapshotEvery) {
       this.sinceSnapshot = 0;
       this.snapshotting = this.snapshotting.then(() => this.takeSnapshot()).catch((err) => this.opts.log(`snapshot failed: ${(err as Error).message}`));

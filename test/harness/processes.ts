@@ -8,6 +8,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedNats, type EmbeddedNats } from '../../deploy/local/embedded-nats.js';
 import { connect, type Client, type ConnectOptions } from '../../client/index.js';
+import { decode, encode } from '../../transport/codec.js';
+import type { ServerStatus } from '../../transport/messages.js';
+import { NatsBus } from '../../transport/nats-bus.js';
+import { Subjects } from '../../transport/subjects.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/natszk.js');
 
@@ -112,6 +116,39 @@ export class Cluster {
         if (Date.now() > deadline) throw new Error(`cluster not serving: ${(err as Error).message}\n${this.logs()}`);
         await new Promise((r) => setTimeout(r, 100));
       }
+    }
+  }
+
+  /** What every live voting server says of itself. */
+  async statuses(): Promise<ServerStatus[]> {
+    const bus = await NatsBus.connect({ servers: this.url });
+    try {
+      const answers = await bus.gather(new Subjects(this.ensemble).status, encode({}), 200);
+      return answers.map((a) => decode(a) as ServerStatus).sort((a, b) => a.serverId - b.serverId);
+    } finally {
+      await bus.close();
+    }
+  }
+
+  /** The id of the serving leader, once there is one. */
+  async leader(timeoutMs = 15_000): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const leader = (await this.statuses()).find((s) => s.role === 'leader' && this.servers[s.serverId - 1]?.alive);
+      if (leader) return leader.serverId;
+      if (Date.now() > deadline) throw new Error(`no leader within ${timeoutMs} ms\n${this.logs()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Waits until server id is a follower whose committed zxid reached zxid. */
+  async caughtUp(id: number, zxid: number, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = (await this.statuses()).find((x) => x.serverId === id);
+      if (s && s.role === 'follower' && s.lastCommittedZxid >= zxid) return;
+      if (Date.now() > deadline) throw new Error(`server ${id} did not catch up to 0x${zxid.toString(16)}: ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
