@@ -32,6 +32,9 @@ test('established only once a quorum (the leader included) acknowledged NEWLEADE
   assert.equal(kinds(d.step({ kind: 'followerInfo', from: 3, acceptedEpoch: 4, lastZxid: 100 })), ['send:3:newEpoch']);
   assert.equal(kinds(d.step({ kind: 'ackEpoch', from: 3, epoch: 5, currentEpoch: 4, lastZxid: 100 })), ['sync']);
   assert.equal(d.step({ kind: 'ackNewLeader', from: 3, epoch: 5 }), [{ kind: 'joined', follower: 3 }]);
+  // a follower that restarts after it took the new epoch rejoins the established leader
+  d.step({ kind: 'followerInfo', from: 3, acceptedEpoch: 5, lastZxid: 100 });
+  assert.equal(kinds(d.step({ kind: 'ackEpoch', from: 3, epoch: 5, currentEpoch: 5, lastZxid: 100 })), ['sync']);
 });
 
 test('a follower with a newer history than the leader forces a new election', () => {

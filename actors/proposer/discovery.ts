@@ -112,7 +112,8 @@ export class Discovery {
     if (a.epoch !== this.epoch || !this.infos.has(a.from) || this.ackedEpoch.has(a.from)) return [];
     const { currentEpoch, lastZxid } = this.config;
     // Election picked us over this follower; if its history is newer, that was wrong: re-elect.
-    if (a.currentEpoch > currentEpoch || (a.currentEpoch === currentEpoch && a.lastZxid > lastZxid)) {
+    // (Once established, the leader holds every committed transaction: a late joiner cannot be newer.)
+    if (!this.established && (a.currentEpoch > currentEpoch || (a.currentEpoch === currentEpoch && a.lastZxid > lastZxid))) {
       return this.giveUp(`follower ${a.from} has a newer history (epoch ${a.currentEpoch}, zxid 0x${a.lastZxid.toString(16)})`);
     }
     this.ackedEpoch.add(a.from);
