@@ -53,7 +53,7 @@ async function catchUp(kind: 'diff' | 'snap', serverArgs: string[]): Promise<str
     cluster.servers[follower - 1] = cluster.spawnServer(follower);
     await cluster.caughtUp(follower, target, 300_000);
     const ms = Date.now() - t0;
-    const how = cluster.servers[leader - 1]!.output.match(new RegExp(`sync of server ${follower} from .*`))?.[0] ?? '?';
+    const how = cluster.servers[leader - 1]!.output.match(new RegExp(`sync of server ${follower} from .*`, 'g'))?.pop() ?? '?';
     await zk.close();
     return `| catch-up ${BEHIND} txns behind (${kind}) | - | - | ${ms} ms | ${how} |`;
   } finally {
