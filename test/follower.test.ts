@@ -85,6 +85,14 @@ test('a proposal that does not extend the log is a gap: resync, nothing logged',
   assert.equal(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 2), entries: [e(z(4, 3))] } }), [], 'a duplicate is ignored');
 });
 
+test('a ping naming proposals this follower never got asks for them (the lost last proposal)', () => {
+  const f = joined();
+  f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 3) } });
+  f.step({ kind: 'currentEpochPersisted', epoch: 5 });
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'ping', epoch: 5, committedZxid: z(4, 3), lastZxid: z(4, 3) } })), ['send:ack']);
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'ping', epoch: 5, committedZxid: z(4, 3), lastZxid: z(5, 1) } })), ['send:ack', 'send:resync']);
+});
+
 test('TRUNC: the uncommitted suffix goes first, and what follows waits for it', () => {
   const f = joined(5, z(4, 9), z(4, 5));
   assert.equal(f.step({ kind: 'message', msg: { type: 'trunc', epoch: 5, zxid: z(4, 6) } }), [{ kind: 'truncate', zxid: z(4, 6) }]);
@@ -121,7 +129,7 @@ test('messages of another epoch are ignored; silence past syncLimit ends the lea
   assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 4, entries: [e(z(4, 4))] } }), []);
   for (let i = 0; i < 5; i++) assert.equal(f.step({ kind: 'tick' }), []);
   assert.equal(kinds(f.step({ kind: 'tick' })), ['lookForLeader']);
-  assert.equal(f.step({ kind: 'message', msg: { type: 'ping', epoch: 5, committedZxid: 0 } }), [], 'a stopped follower does nothing');
+  assert.equal(f.step({ kind: 'message', msg: { type: 'ping', epoch: 5, committedZxid: 0, lastZxid: 0 } }), [], 'a stopped follower does nothing');
 });
 
 test.run();

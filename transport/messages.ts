@@ -338,7 +338,8 @@ export type LeaderMessage =
   | { type: 'proposal'; epoch: number; prevZxid: number; entries: LogEntry[] }
   /** cumulative: everything up to zxid is committed */
   | { type: 'commit'; epoch: number; zxid: number }
-  | { type: 'ping'; epoch: number; committedZxid: number };
+  /** lastZxid: the leader's last proposal, so a follower that missed the latest ones asks for them */
+  | { type: 'ping'; epoch: number; committedZxid: number; lastZxid: number };
 
 /** Follower to leader. */
 export type FollowerMessage =
@@ -371,7 +372,7 @@ const PEER_INT_FIELDS: Record<PeerMessage['type'], string[]> = {
   upToDate: ['epoch'],
   proposal: ['epoch', 'prevZxid'],
   commit: ['epoch', 'zxid'],
-  ping: ['epoch', 'committedZxid'],
+  ping: ['epoch', 'committedZxid', 'lastZxid'],
   followerInfo: ['from', 'acceptedEpoch', 'lastZxid'],
   ackEpoch: ['from', 'epoch', 'currentEpoch', 'lastZxid'],
   ackNewLeader: ['from', 'epoch'],

@@ -148,8 +148,14 @@ export class Follower {
         return this.advanceCommit(this.newLeaderZxid ?? this.lastDurable);
       case 'commit':
         return this.advanceCommit(msg.zxid);
-      case 'ping':
-        return [this.send({ type: 'ack', from: this.config.selfId, epoch: this.epoch, zxid: this.lastDurable }), ...this.advanceCommit(msg.committedZxid)];
+      case 'ping': {
+        const out: FollowerOutput[] = [this.send({ type: 'ack', from: this.config.selfId, epoch: this.epoch, zxid: this.lastDurable })];
+        // The last proposals were lost and nothing after them revealed the gap: ask for them.
+        if (this.newLeaderAcked && msg.lastZxid > this.lastQueued) {
+          out.push(this.send({ type: 'resync', from: this.config.selfId, epoch: this.epoch, lastZxid: this.lastDurable }));
+        }
+        return [...out, ...this.advanceCommit(msg.committedZxid)];
+      }
       default:
         return [];
     }

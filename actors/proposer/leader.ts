@@ -229,7 +229,8 @@ export class LeaderShell {
     if (!this.machine || !this.proposer) return;
     this.proposer.tick();
     const committedZxid = this.machine.lastCommittedZxid;
-    for (const f of this.forwarding) this.send(f, { type: 'ping', epoch: this.epoch, committedZxid });
+    const lastZxid = this.machine.lastProposedZxid;
+    for (const f of this.forwarding) this.send(f, { type: 'ping', epoch: this.epoch, committedZxid, lastZxid });
     // A leader that cannot hear a quorum must stop, so that a new one can be elected.
     const limit = this.opts.syncLimitTicks * this.opts.peerTickMs;
     const now = Date.now();
