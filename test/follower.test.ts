@@ -36,7 +36,7 @@ test('a NEWEPOCH below the accepted epoch sends the follower back to election', 
 
 test('ZOOKEEPER-3911/4643: NEWLEADER is acked only after the DIFF is durable, and currentEpoch in between', () => {
   const f = joined();
-  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [e(z(4, 4)), e(z(4, 5))] } }), [{ kind: 'appendLog', entries: [e(z(4, 4)), e(z(4, 5))] }]);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 3), entries: [e(z(4, 4)), e(z(4, 5))] } }), [{ kind: 'appendLog', entries: [e(z(4, 4)), e(z(4, 5))] }]);
   assert.equal(f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 5) } }), [], 'not before the log is on disk');
   assert.equal(f.step({ kind: 'logged', zxid: z(4, 4) }), [], 'not with only part of it');
   assert.equal(f.step({ kind: 'logged', zxid: z(4, 5) }), [{ kind: 'persistCurrentEpoch', epoch: 5 }], 'currentEpoch only once the history it vouches for is durable');
@@ -47,7 +47,7 @@ test('ZOOKEEPER-3911/4643: NEWLEADER is acked only after the DIFF is durable, an
 
 test('ZOOKEEPER-4394/4685: proposals and commits between NEWLEADER and UPTODATE are logged, acked after NEWLEADER, applied in order', () => {
   const f = joined();
-  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [e(z(4, 4))] } });
+  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 3), entries: [e(z(4, 4))] } });
   f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 4) } });
   f.step({ kind: 'logged', zxid: z(4, 4) });
   // currentEpoch is being persisted; the leader already broadcasts
@@ -85,6 +85,17 @@ test('a proposal that does not extend the log is a gap: resync, nothing logged',
   assert.equal(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 2), entries: [e(z(4, 3))] } }), [], 'a duplicate is ignored');
 });
 
+test('a lost part of the DIFF is a gap too: resync, never a hole in the log', () => {
+  const f = joined();
+  const out = f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 5), entries: [e(z(4, 6))] } });
+  assert.equal(out, [{ kind: 'send', msg: { type: 'resync', from: 2, epoch: 5, lastZxid: z(4, 3) } }]);
+});
+
+test('a ping before NEWLEADER arrived means NEWLEADER was lost: resync', () => {
+  const f = joined();
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'ping', epoch: 5, committedZxid: 0, lastZxid: z(4, 3) } })), ['send:ack', 'send:resync']);
+});
+
 test('a ping naming proposals this follower never got asks for them (the lost last proposal)', () => {
   const f = joined();
   f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 3) } });
@@ -96,7 +107,7 @@ test('a ping naming proposals this follower never got asks for them (the lost la
 test('TRUNC: the uncommitted suffix goes first, and what follows waits for it', () => {
   const f = joined(5, z(4, 9), z(4, 5));
   assert.equal(f.step({ kind: 'message', msg: { type: 'trunc', epoch: 5, zxid: z(4, 6) } }), [{ kind: 'truncate', zxid: z(4, 6) }]);
-  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [e(z(4, 7))] } }), []);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 6), entries: [e(z(4, 7))] } }), []);
   assert.equal(f.step({ kind: 'truncated', zxid: z(4, 6) }), [{ kind: 'appendLog', entries: [e(z(4, 7))] }]);
 });
 
@@ -119,14 +130,14 @@ test('FOLLOWERINFO and ACKEPOCH are repeated until the leader answers, since NAT
   f.step({ kind: 'message', msg: { type: 'newEpoch', epoch: 5 } });
   f.step({ kind: 'acceptedEpochPersisted', epoch: 5 });
   assert.equal(kinds(f.step({ kind: 'tick' })), ['send:ackEpoch']);
-  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [] } });
+  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: 0, entries: [] } });
   assert.equal(f.step({ kind: 'tick' }), [], 'once the sync stream flows, the follower waits');
 });
 
 test('messages of another epoch are ignored; silence past syncLimit ends the leadership', () => {
   const f = joined();
-  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, entries: [] } });
-  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 4, entries: [e(z(4, 4))] } }), []);
+  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: 0, entries: [] } });
+  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 4, prevZxid: z(4, 3), entries: [e(z(4, 4))] } }), []);
   for (let i = 0; i < 5; i++) assert.equal(f.step({ kind: 'tick' }), []);
   assert.equal(kinds(f.step({ kind: 'tick' })), ['lookForLeader']);
   assert.equal(f.step({ kind: 'message', msg: { type: 'ping', epoch: 5, committedZxid: 0, lastZxid: 0 } }), [], 'a stopped follower does nothing');

@@ -326,8 +326,8 @@ export type LeaderMessage =
   | { type: 'newEpoch'; epoch: number }
   /** the follower's log after zxid is not the leader's: drop it (a DIFF follows) */
   | { type: 'trunc'; epoch: number; zxid: number }
-  /** the leader's history after the follower's last zxid */
-  | { type: 'diff'; epoch: number; entries: LogEntry[] }
+  /** the leader's history after prevZxid (chained like proposals, so a lost part is seen) */
+  | { type: 'diff'; epoch: number; prevZxid: number; entries: LogEntry[] }
   /** the leader's tree at zxid, replacing the follower's log (the shell gathers snapChunks into one) */
   | { type: 'snap'; epoch: number; zxid: number; chunks: Uint8Array[] }
   | { type: 'snapChunk'; epoch: number; zxid: number; index: number; total: number; chunk: Uint8Array }
@@ -365,7 +365,7 @@ export type PeerMessage = LeaderMessage | FollowerMessage | VoteMessage;
 const PEER_INT_FIELDS: Record<PeerMessage['type'], string[]> = {
   newEpoch: ['epoch'],
   trunc: ['epoch', 'zxid'],
-  diff: ['epoch'],
+  diff: ['epoch', 'prevZxid'],
   snap: ['epoch', 'zxid'],
   snapChunk: ['epoch', 'zxid', 'index', 'total'],
   newLeader: ['epoch', 'zxid'],

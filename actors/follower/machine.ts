@@ -131,8 +131,8 @@ export class Follower {
         return [{ kind: 'installSnapshot', zxid: msg.zxid, chunks: msg.chunks }];
       case 'diff':
       case 'proposal': {
-        // A proposal that does not extend what we hold is a gap: never log with a hole.
-        if (msg.type === 'proposal' && msg.prevZxid > this.lastQueued) {
+        // What does not extend what we hold is a gap: never log with a hole.
+        if (msg.prevZxid > this.lastQueued) {
           return [this.send({ type: 'resync', from: this.config.selfId, epoch: this.epoch, lastZxid: this.lastDurable })];
         }
         const fresh = msg.entries.filter((e) => e.zxid > this.lastQueued);
@@ -150,8 +150,9 @@ export class Follower {
         return this.advanceCommit(msg.zxid);
       case 'ping': {
         const out: FollowerOutput[] = [this.send({ type: 'ack', from: this.config.selfId, epoch: this.epoch, zxid: this.lastDurable })];
-        // The last proposals were lost and nothing after them revealed the gap: ask for them.
-        if (this.newLeaderAcked && msg.lastZxid > this.lastQueued) {
+        // The last proposals were lost and nothing after them revealed the gap, or NEWLEADER
+        // itself was lost: ask again.
+        if ((this.newLeaderAcked && msg.lastZxid > this.lastQueued) || this.newLeaderZxid === undefined) {
           out.push(this.send({ type: 'resync', from: this.config.selfId, epoch: this.epoch, lastZxid: this.lastDurable }));
         }
         return [...out, ...this.advanceCommit(msg.committedZxid)];

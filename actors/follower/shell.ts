@@ -68,7 +68,8 @@ export class FollowerShell {
       if (leaderMsg.index + 1 < leaderMsg.total) return;
       const chunks = this.snapChunks;
       this.snapChunks = [];
-      if (chunks.length !== leaderMsg.total || chunks.some((c) => !c)) return this.feed({ kind: 'tick' });
+      // A chunk was lost: join again, which starts the sync over.
+      if (chunks.length !== leaderMsg.total || chunks.some((c) => !c)) return this.host.lost('a snapshot chunk from the leader was lost');
       return this.feed({ kind: 'message', msg: { type: 'snap', epoch: leaderMsg.epoch, zxid: leaderMsg.zxid, chunks } });
     }
     this.feed({ kind: 'message', msg: leaderMsg });

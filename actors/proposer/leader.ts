@@ -92,7 +92,7 @@ export class LeaderShell {
         if (m.epoch === this.epoch) this.proposer?.feed({ kind: 'ack', from: m.from, zxid: m.zxid });
         return;
       case 'resync':
-        if (m.epoch === this.epoch && this.forwarding.has(m.from)) this.streamSync(m.from, m.lastZxid, false);
+        if (m.epoch === this.epoch && this.forwarding.has(m.from)) this.streamSync(m.from, m.lastZxid);
         return;
     }
   }
@@ -116,7 +116,7 @@ export class LeaderShell {
           this.send(o.to, o.msg);
           break;
         case 'sync':
-          this.streamSync(o.to, o.followerLastZxid, true);
+          this.streamSync(o.to, o.followerLastZxid);
           break;
         case 'established':
           this.serve(o.epoch, o.followers);
@@ -152,8 +152,11 @@ export class LeaderShell {
     };
   }
 
-  /** Brings one follower to the leader's history; while serving, it joins the broadcast at once. */
-  private streamSync(to: number, followerLastZxid: number, withNewLeader: boolean): void {
+  /**
+   * Brings one follower to the leader's history, ending with NEWLEADER (a follower that
+   * already acknowledged it ignores a repeat); from then on it gets the broadcast too.
+   */
+  private streamSync(to: number, followerLastZxid: number): void {
     const { store } = this.host;
     const history = this.history();
     const plan = planSync(followerLastZxid, history);
@@ -175,17 +178,25 @@ export class LeaderShell {
     for (;;) {
       const page = store.readLog(after, DIFF_PAGE).filter((e) => e.zxid <= history.lastZxid);
       if (page.length === 0) break;
-      for (const part of chunkEntries(page, this.bus.maxPayload)) this.send(to, { type: 'diff', epoch, entries: part });
-      after = page[page.length - 1]!.zxid;
+      after = this.sendDiff(to, after, page);
       sent += page.length;
     }
     const inflight = this.machine?.inflightAfter(after) ?? [];
-    for (const part of chunkEntries(inflight, this.bus.maxPayload)) this.send(to, { type: 'diff', epoch, entries: part });
+    this.sendDiff(to, after, inflight);
     sent += inflight.length;
-    if (withNewLeader) this.send(to, { type: 'newLeader', epoch, zxid: history.lastZxid });
+    this.send(to, { type: 'newLeader', epoch, zxid: history.lastZxid });
     this.host.log(`sync of server ${to} from 0x${followerLastZxid.toString(16)}: ${plan.kind}, ${sent} entries`);
     // From here on it gets the broadcast too, in order behind its sync stream.
     this.forwarding.add(to);
+  }
+
+  /** Sends entries in parts that fit NATS, each naming the zxid before it; returns the last zxid. */
+  private sendDiff(to: number, prevZxid: number, entries: LogEntry[]): number {
+    for (const part of chunkEntries(entries, this.bus.maxPayload)) {
+      this.send(to, { type: 'diff', epoch: this.epoch, prevZxid, entries: part });
+      prevZxid = part[part.length - 1]!.zxid;
+    }
+    return prevZxid;
   }
 
   /** Established: the leader's whole log is committed history; broadcast begins. */
