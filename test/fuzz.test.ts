@@ -1,0 +1,146 @@
+// Every decoder, and every subject of a live ensemble, against random and mutated input:
+// a clear ZooKeeper error or a silent drop, never a crash, never a change.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { encode } from '../transport/codec.js';
+import {
+  decodeBody, parseClientOp, parseCommittedBatch, parseLogFetch, parsePeerMessage, parseSessionFields,
+  parseSessionOpen, parseSnapshotChunkRequest, parseTouches, parseWriteBatch, DEFAULT_LIMITS,
+} from '../transport/messages.js';
+import { ZkError } from '../storage/errors.js';
+import { NatsBus } from '../transport/nats-bus.js';
+import { Subjects } from '../transport/subjects.js';
+import { Cluster } from './harness/processes.js';
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Valid-looking messages of every kind, to mutate. */
+const SEEDS: unknown[] = [
+  { op: 'create', path: '/a', data: 'x', mode: 1, ttl: 0 },
+  { op: 'multi', ops: [{ op: 'create', path: '/m' }, { op: 'check', path: '/m', version: 0 }] },
+  { op: 'setData', path: '/a', data: new Uint8Array([1, 2]), version: 3, session: 5, secret: 'abc' },
+  { writes: [{ sessionId: 0, op: { op: 'delete', path: '/a', version: -1 } }] },
+  { prevZxid: 1, leader: 1, epoch: 1, entries: [{ zxid: 2, time: 1, sessionId: 0, txn: { type: 'delete', path: '/a' } }] },
+  { type: 'proposal', epoch: 2, prevZxid: 5, entries: [{ zxid: 6, time: 1, sessionId: 0, txn: { type: 'create', path: '/q' } }] },
+  { type: 'vote', from: 1, round: 2, state: 'looking', vote: { leader: 1, epoch: 1, zxid: 9 } },
+  { type: 'followerInfo', from: 2, acceptedEpoch: 1, lastZxid: 3 },
+  { type: 'snapChunk', epoch: 1, zxid: 1, index: 0, total: 1, chunk: new Uint8Array([1]) },
+  { afterZxid: 3, limit: 10 },
+  { sessions: [1, 2, 3] },
+];
+
+const WEIRD: unknown[] = [null, -1, 2 ** 60, 1.5, NaN, '', 'x'.repeat(300), [], {}, [[[[[[]]]]]], new Uint8Array(3), true, { a: { b: { c: {} } } }];
+
+function mutate(value: unknown, random: () => number, depth = 0): unknown {
+  if (random() < 0.15) return WEIRD[Math.floor(random() * WEIRD.length)];
+  if (Array.isArray(value)) {
+    const out = value.map((v) => mutate(v, random, depth + 1));
+    if (random() < 0.2) out.pop();
+    if (random() < 0.1) out.push(WEIRD[Math.floor(random() * WEIRD.length)]);
+    return out;
+  }
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (random() > 0.1) out[k] = mutate(v, random, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+function bytesOf(random: () => number): Uint8Array {
+  const base = encode(mutate(SEEDS[Math.floor(random() * SEEDS.length)], random));
+  const r = random();
+  if (r < 0.2) return base.slice(0, Math.floor(random() * base.length));
+  if (r < 0.35) {
+    const copy = base.slice();
+    for (let i = 0; i < 3 && copy.length; i++) copy[Math.floor(random() * copy.length)] = Math.floor(random() * 256);
+    return copy;
+  }
+  if (r < 0.4) return new Uint8Array(Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+  if (r < 0.45) return new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff]); // an array claiming 4 billion items
+  return base;
+}
+
+const PARSERS: [string, (body: unknown) => unknown][] = [
+  ['parseClientOp', (b) => parseClientOp(b, DEFAULT_LIMITS)],
+  ['parseWriteBatch', (b) => parseWriteBatch(b, DEFAULT_LIMITS)],
+  ['parseCommittedBatch', parseCommittedBatch],
+  ['parsePeerMessage', parsePeerMessage],
+  ['parseSessionFields', parseSessionFields],
+  ['parseSessionOpen', parseSessionOpen],
+  ['parseLogFetch', parseLogFetch],
+  ['parseSnapshotChunkRequest', parseSnapshotChunkRequest],
+  ['parseTouches', parseTouches],
+];
+
+test('every decoder answers 20,000 random and mutated inputs with a ZkError or a valid value', () => {
+  const random = rng(20261125);
+  let cases = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const bytes = bytesOf(random);
+    let body: unknown;
+    try {
+      body = decodeBody(bytes).body;
+    } catch (err) {
+      assert.instance(err, ZkError, `decodeBody threw ${(err as Error).message}`);
+      cases++;
+      continue;
+    }
+    for (const [name, parse] of PARSERS) {
+      try {
+        parse(body);
+      } catch (err) {
+        if (!(err instanceof ZkError)) assert.unreachable(`${name} threw ${(err as Error).stack} on ${JSON.stringify(body)}`);
+      }
+      cases++;
+    }
+  }
+  assert.ok(cases > 100_000, `${cases} cases`);
+});
+
+test('a live ensemble takes 3,000 garbage messages on every subject: no crash, no change', async () => {
+  const cluster = await Cluster.start({ servers: 3 });
+  const bus = await NatsBus.connect({ servers: cluster.url });
+  try {
+    const zk = await cluster.client({ sessionless: true });
+    await zk.create('/fuzz', 'before');
+    const before = JSON.stringify(await zk.getData('/fuzz'));
+    const s = new Subjects(cluster.ensemble);
+    const subjects = [s.api, s.sessionOpen, s.proposerWrite, s.proposerTouch, s.committed, s.logFetch, s.snapshotInfo, s.snapshotChunk(1), s.status, s.peerVotes, s.peerServer(1), s.peerServer(2), s.peerServer(3)];
+    const random = rng(7);
+    for (let i = 0; i < 3000; i++) bus.publish(subjects[i % subjects.length]!, bytesOf(random));
+    // Requests get answers, not silence: a clear error reply on the public API.
+    const reply = await bus.request(s.api, new Uint8Array([0xc1]), 5000);
+    assert.ok(reply.length > 0);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const p of [...cluster.servers, ...cluster.sessions]) assert.ok(p.alive, `${p.name} survived`);
+    assert.is(JSON.stringify(await zk.getData('/fuzz')), before);
+    // Well-formed but forged peer messages can cost the ensemble its leader (peer subjects
+    // are for voting servers only; NATS permissions keep others out), never its data.
+    await cluster.waitServing();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await zk.setData('/fuzz', 'after');
+        break;
+      } catch (err) {
+        if ((err as ZkError).codeName !== 'CONNECTIONLOSS' || attempt > 20) throw err;
+      }
+    }
+    assert.is(Buffer.from((await zk.getData('/fuzz')).data).toString(), 'after', 'and it still serves writes');
+    await zk.close();
+  } finally {
+    await bus.close();
+    await cluster.stop();
+  }
+});
+
+test.run();
