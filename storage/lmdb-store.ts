@@ -9,18 +9,12 @@
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { decode, encode } from '../transport/codec.js';
+import type { SnapshotRecord, Store } from './store.js';
 import type { LogEntry } from './txn.js';
-
-export interface SnapshotRecord {
-  zxid: number;
-  chunks: number;
-  bytes: number;
-  time: number;
-}
 
 const CHUNKS_PER_WRITE = 16;
 
-export class ServerStore {
+export class ServerStore implements Store {
   private lastQueued: number;
   /** Commit point known in memory; it rides along with the next write rather than costing an fsync of its own. */
   private committed = 0;

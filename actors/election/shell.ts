@@ -6,12 +6,13 @@ import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import { parsePeerMessage, type VoteMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
+import type { Clock } from '../clock.js';
 import { Election, type ElectionOutput, type Vote } from './machine.js';
 
 export class ElectionShell {
   private readonly machine: Election;
   private sub?: Subscription;
-  private timer?: NodeJS.Timeout;
+  private cancelTick?: () => void;
 
   constructor(
     private readonly bus: Bus,
@@ -19,6 +20,7 @@ export class ElectionShell {
     selfId: number,
     voters: readonly number[],
     private readonly tickMs: number,
+    private readonly clock: Clock,
     private readonly onDecided: (state: 'leading' | 'following', vote: Vote) => void,
   ) {
     this.machine = new Election(selfId, voters);
@@ -34,7 +36,7 @@ export class ElectionShell {
       }
       if (msg.type === 'vote') this.perform(this.machine.step({ kind: 'notification', n: msg }));
     });
-    this.timer = setInterval(() => this.perform(this.machine.step({ kind: 'tick' })), this.tickMs);
+    this.cancelTick = this.clock.every(this.tickMs, () => this.perform(this.machine.step({ kind: 'tick' })));
   }
 
   /** Starts (or restarts) looking for a leader from this durable position. */
@@ -52,7 +54,7 @@ export class ElectionShell {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.cancelTick?.();
     this.sub?.unsubscribe();
   }
 }

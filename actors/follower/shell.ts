@@ -2,15 +2,16 @@
 // performed on LMDB and reported back only once it is durable.
 
 import { DataTree } from '../../storage/data-tree.js';
-import type { ServerStore } from '../../storage/lmdb-store.js';
+import type { Store } from '../../storage/store.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import { parsePeerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
+import type { Clock } from '../clock.js';
 import { Follower, type FollowerInput, type FollowerOutput } from './machine.js';
 
 export interface FollowerHost {
-  readonly store: ServerStore;
+  readonly store: Store;
   tree: DataTree;
   log(message: string): void;
   /** The leader is gone or refused us. */
@@ -24,7 +25,7 @@ const APPLY_PAGE = 2000;
 export class FollowerShell {
   private readonly machine: Follower;
   private readonly subs: Subscription[] = [];
-  private timer?: NodeJS.Timeout;
+  private cancelTick?: () => void;
   private stopped = false;
   private snapChunks: Uint8Array[] = [];
 
@@ -36,6 +37,7 @@ export class FollowerShell {
     private readonly host: FollowerHost,
     syncLimitTicks: number,
     private readonly tickMs: number,
+    private readonly clock: Clock,
   ) {
     this.machine = new Follower({ selfId, syncLimitTicks });
   }
@@ -46,7 +48,7 @@ export class FollowerShell {
   start(): void {
     const { store, tree } = this.host;
     this.subs.push(this.bus.subscribe(this.subjects.peerServer(this.selfId), (m) => this.onMessage(m.data)));
-    this.timer = setInterval(() => this.feed({ kind: 'tick' }), this.tickMs);
+    this.cancelTick = this.clock.every(this.tickMs, () => this.feed({ kind: 'tick' }));
     this.feed({
       kind: 'start', leader: this.leaderId, acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch,
       lastLoggedZxid: store.lastLoggedZxid(), lastCommittedZxid: tree.lastAppliedZxid,
@@ -137,7 +139,7 @@ export class FollowerShell {
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.cancelTick?.();
     for (const s of this.subs) s.unsubscribe();
   }
 }

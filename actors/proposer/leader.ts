@@ -3,12 +3,13 @@
 // that carry the commit point and a step-down when a quorum falls silent.
 
 import type { DataTree } from '../../storage/data-tree.js';
-import type { ServerStore } from '../../storage/lmdb-store.js';
+import type { Store } from '../../storage/store.js';
 import type { LogEntry } from '../../storage/txn.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import { parsePeerMessage, type FollowerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
+import type { Clock } from '../clock.js';
 import { chunkEntries } from '../server/chunking.js';
 import { Discovery, type DiscoveryInput, type DiscoveryOutput } from './discovery.js';
 import { Proposer } from './machine.js';
@@ -16,7 +17,7 @@ import { ProposerShell } from './shell.js';
 import { planSync, type LeaderHistory } from './sync-plan.js';
 
 export interface LeaderHost {
-  readonly store: ServerStore;
+  readonly store: Store;
   readonly tree: DataTree;
   log(message: string): void;
   /** Leadership ended (a quorum went silent, or discovery failed). */
@@ -44,7 +45,7 @@ export class LeaderShell {
   private readonly forwarding = new Set<number>();
   private readonly lastHeard = new Map<number, number>();
   private readonly subs: Subscription[] = [];
-  private timer?: NodeJS.Timeout;
+  private cancelTick?: () => void;
   private stopped = false;
 
   constructor(
@@ -52,6 +53,7 @@ export class LeaderShell {
     private readonly subjects: Subjects,
     private readonly opts: LeaderOptions,
     private readonly host: LeaderHost,
+    private readonly clock: Clock,
   ) {
     const { store } = host;
     this.discovery = new Discovery({
@@ -66,7 +68,7 @@ export class LeaderShell {
 
   start(): void {
     this.subs.push(this.bus.subscribe(this.subjects.peerServer(this.opts.selfId), (m) => this.onMessage(m.data)));
-    this.timer = setInterval(() => this.tick(), this.opts.peerTickMs);
+    this.cancelTick = this.clock.every(this.opts.peerTickMs, () => this.tick());
     this.perform(this.discovery.start());
   }
 
@@ -79,7 +81,7 @@ export class LeaderShell {
     }
     if (!('from' in msg) || msg.type === 'vote') return;
     const m = msg as FollowerMessage;
-    this.lastHeard.set(m.from, Date.now());
+    this.lastHeard.set(m.from, this.clock.now());
     switch (m.type) {
       case 'followerInfo':
         this.forwarding.delete(m.from);
@@ -208,10 +210,10 @@ export class LeaderShell {
       for (const e of page) tree.apply(e);
     }
     store.noteCommitted(tree.lastAppliedZxid);
-    this.machine = new Proposer({ selfId: this.opts.selfId, voters: this.opts.voters, epoch, maxDataBytes: this.opts.maxDataBytes, now: Date.now() }, tree);
+    this.machine = new Proposer({ selfId: this.opts.selfId, voters: this.opts.voters, epoch, maxDataBytes: this.opts.maxDataBytes, now: this.clock.now() }, tree);
     for (const f of followers) this.machine.step({ kind: 'ack', from: f, zxid: tree.lastAppliedZxid });
     this.proposer = new ProposerShell(this.bus, this.subjects, this.machine, store, { maxDataBytes: this.opts.maxDataBytes },
-      { serverId: this.opts.selfId, epoch },
+      { serverId: this.opts.selfId, epoch }, this.clock,
       {
         onPropose: (prevZxid, entries) => {
           for (const part of chunkEntries(entries, this.bus.maxPayload)) {
@@ -244,7 +246,7 @@ export class LeaderShell {
     for (const f of this.forwarding) this.send(f, { type: 'ping', epoch: this.epoch, committedZxid, lastZxid });
     // A leader that cannot hear a quorum must stop, so that a new one can be elected.
     const limit = this.opts.syncLimitTicks * this.opts.peerTickMs;
-    const now = Date.now();
+    const now = this.clock.now();
     let alive = 1;
     for (const f of this.forwarding) if (now - (this.lastHeard.get(f) ?? 0) < limit) alive++;
     if (alive < Math.floor(this.opts.voters.length / 2) + 1) this.host.lost(`no word from a quorum of followers within ${limit} ms`);
@@ -252,7 +254,7 @@ export class LeaderShell {
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.cancelTick?.();
     for (const s of this.subs) s.unsubscribe();
     this.proposer?.stop();
   }

@@ -7,10 +7,11 @@ import { decode, encode } from '../../transport/codec.js';
 import { errorReply, parseTouches, parseWriteBatch, type Limits, type WriteBatchReply, type WriteOutcome, type CommittedBatch } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { LogEntry } from '../../storage/txn.js';
-import type { ServerStore } from '../../storage/lmdb-store.js';
+import type { Store } from '../../storage/store.js';
 import { ZkError } from '../../storage/errors.js';
 import { Proposer, type ProposerInput, type ProposerOutput } from './machine.js';
 import { chunkEntries } from '../server/chunking.js';
+import type { Clock } from '../clock.js';
 
 interface PendingBatch {
   reply: string;
@@ -42,9 +43,10 @@ export class ProposerShell {
     private readonly bus: Bus,
     private readonly subjects: Subjects,
     private readonly machine: Proposer,
-    private readonly store: ServerStore,
+    private readonly store: Store,
     private readonly limits: Limits,
     private readonly leader: { serverId: number; epoch: number },
+    private readonly clock: Clock,
     private readonly hooks: ProposerShellHooks,
   ) {}
 
@@ -52,7 +54,7 @@ export class ProposerShell {
     this.subs.push(this.bus.subscribe(this.subjects.proposerWrite, (msg) => this.onBatch(msg.data, msg.reply)));
     this.subs.push(this.bus.subscribe(this.subjects.proposerTouch, (msg) => {
       try {
-        this.feed({ kind: 'touch', sessionIds: parseTouches(decode(msg.data)), now: Date.now() });
+        this.feed({ kind: 'touch', sessionIds: parseTouches(decode(msg.data)), now: this.clock.now() });
       } catch {
         // A malformed touch vouches for nobody.
       }
@@ -64,7 +66,7 @@ export class ProposerShell {
     if (this.stopped) return;
     const msg: CommittedBatch = { prevZxid: this.machine.lastCommittedZxid, entries: [], leader: this.leader.serverId, epoch: this.leader.epoch };
     this.bus.publish(this.subjects.committed, encode(msg));
-    this.feed({ kind: 'tick', now: Date.now() });
+    this.feed({ kind: 'tick', now: this.clock.now() });
   }
 
   stop(): void {
@@ -98,7 +100,7 @@ export class ProposerShell {
     }
     this.feed({
       kind: 'writes',
-      now: Date.now(),
+      now: this.clock.now(),
       writes: batch.writes.map((w, index) => ({ sessionId: w.sessionId, op: w.op, target: { batch: pending, index } satisfies BatchTarget })),
     });
   }

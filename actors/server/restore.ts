@@ -2,14 +2,14 @@
 // database takes a while and an operator should see it moving.
 
 import { DataTree } from '../../storage/data-tree.js';
-import type { ServerStore } from '../../storage/lmdb-store.js';
+import type { Store } from '../../storage/store.js';
 
 export type Progress = (message: string) => void;
 
 const REPLAY_PAGE = 5000;
 
 /** Rebuilds the tree up to `upTo` (inclusive): the committed position, or everything logged. */
-export function restoreTree(store: ServerStore, upTo: number, progress: Progress): DataTree {
+export function restoreTree(store: Store, upTo: number, progress: Progress): DataTree {
   const snap = store.latestSnapshot();
   let tree: DataTree;
   if (snap) {

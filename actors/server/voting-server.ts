@@ -3,6 +3,7 @@
 
 import { ZkError } from '../../storage/errors.js';
 import { ServerStore } from '../../storage/lmdb-store.js';
+import type { Store } from '../../storage/store.js';
 import type { DataTree } from '../../storage/data-tree.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
@@ -16,6 +17,7 @@ import { FollowerShell } from '../follower/shell.js';
 import { LeaderShell } from '../proposer/leader.js';
 import { chunkEntries } from './chunking.js';
 import { restoreTree, type Progress } from './restore.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface VotingServerOptions {
   serverId: number;
@@ -34,6 +36,10 @@ export interface VotingServerOptions {
   /** Peer ticks a new leader may take to be established. */
   initLimitTicks: number;
   log: Progress;
+  /** the system clock, or the simulator's */
+  clock?: Clock;
+  /** opens the server's durable storage (LMDB; the simulator passes its in-memory store) */
+  openStore?: (dir: string, opts: { keepSnapshots: number }) => Promise<Store>;
 }
 
 export class VotingServer {
@@ -43,17 +49,20 @@ export class VotingServer {
   private sinceSnapshot = 0;
   private snapshotting: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly clock: Clock;
 
   private constructor(
     private readonly opts: VotingServerOptions,
-    readonly store: ServerStore,
+    readonly store: Store,
     public tree: DataTree,
   ) {
-    this.election = new ElectionShell(opts.bus, opts.subjects, opts.serverId, opts.voters, opts.peerTickMs, (state, vote) => this.onDecided(state, vote.leader));
+    this.clock = opts.clock ?? systemClock;
+    this.election = new ElectionShell(opts.bus, opts.subjects, opts.serverId, opts.voters, opts.peerTickMs, this.clock, (state, vote) => this.onDecided(state, vote.leader));
   }
 
   static async start(opts: VotingServerOptions): Promise<VotingServer> {
-    const store = await ServerStore.open(opts.dataDir, { keepSnapshots: opts.keepSnapshots });
+    const open = opts.openStore ?? ((dir, o) => ServerStore.open(dir, o));
+    const store = await open(opts.dataDir, { keepSnapshots: opts.keepSnapshots });
     // Only committed history is applied; the rest is settled by the next leader's sync.
     const tree = restoreTree(store, store.lastCommittedZxid, opts.log);
     const server = new VotingServer(opts, store, tree);
@@ -91,7 +100,7 @@ export class VotingServer {
       this.role = new LeaderShell(opts.bus, opts.subjects, {
         selfId: opts.serverId, voters: opts.voters, peerTickMs: opts.peerTickMs,
         syncLimitTicks: opts.syncLimitTicks, initLimitTicks: opts.initLimitTicks, maxDataBytes: opts.maxDataBytes,
-      }, { ...host, get tree() { return self.tree; } });
+      }, { ...host, get tree() { return self.tree; } }, this.clock);
     } else {
       opts.log(`following server ${leader}`);
       const self = this;
@@ -99,7 +108,7 @@ export class VotingServer {
         ...host,
         get tree() { return self.tree; },
         set tree(t: DataTree) { self.tree = t; },
-      }, opts.syncLimitTicks, opts.peerTickMs);
+      }, opts.syncLimitTicks, opts.peerTickMs, this.clock);
     }
     this.role.start();
   }
@@ -120,14 +129,14 @@ export class VotingServer {
   private async takeSnapshot(): Promise<void> {
     const zxid = this.tree.lastAppliedZxid;
     const nodes = this.tree.nodeCount;
-    const started = Date.now();
+    const started = this.clock.now();
     let lastReport = started;
     await this.store.writeSnapshot(zxid, this.tree.snapshot(), (bytes) => {
-      if (Date.now() - lastReport < 5000) return;
-      lastReport = Date.now();
+      if (this.clock.now() - lastReport < 5000) return;
+      lastReport = this.clock.now();
       this.opts.log(`snapshot at 0x${zxid.toString(16)}: ${bytes} bytes written so far`);
     });
-    this.opts.log(`snapshot at 0x${zxid.toString(16)}: ${nodes} znodes in ${Date.now() - started} ms`);
+    this.opts.log(`snapshot at 0x${zxid.toString(16)}: ${nodes} znodes in ${this.clock.now() - started} ms`);
   }
 
   private serveReads(): void {

@@ -1,0 +1,40 @@
+// What a voting server needs of its durable storage. ServerStore (LMDB) is the product; the
+// simulator's in-memory store is a test instrument with the same contract: a write's promise
+// resolves only once it is durable, and a crash keeps exactly what was durable.
+
+import type { LogEntry } from './txn.js';
+
+export interface SnapshotRecord {
+  zxid: number;
+  chunks: number;
+  bytes: number;
+  time: number;
+}
+
+export interface Store {
+  readonly acceptedEpoch: number;
+  readonly currentEpoch: number;
+  readonly lastCommittedZxid: number;
+  setAcceptedEpoch(epoch: number): Promise<void>;
+  setCurrentEpoch(epoch: number): Promise<void>;
+  /** In memory at once; durable with the next write. */
+  noteCommitted(zxid: number): void;
+
+  appendLog(entries: LogEntry[]): Promise<void>;
+  truncateLogAfter(zxid: number): Promise<void>;
+  lastLoggedZxid(): number;
+  firstLoggedZxid(): number;
+  logStartZxid(): number;
+  hasEntry(zxid: number): boolean;
+  floorZxid(zxid: number): number;
+  hasLogAfter(zxid: number): boolean;
+  readLog(afterZxid: number, limit: number): LogEntry[];
+
+  listSnapshots(): SnapshotRecord[];
+  latestSnapshot(): SnapshotRecord | undefined;
+  readSnapshotChunk(zxid: number, index: number): Uint8Array | undefined;
+  readSnapshotChunks(zxid: number): Generator<Uint8Array>;
+  writeSnapshot(zxid: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, onProgress?: (bytes: number) => void): Promise<void>;
+  installSnapshot(zxid: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void>;
+  close(): Promise<void>;
+}
