@@ -104,6 +104,16 @@ test('a server that starts while a leader serves follows it instead of disturbin
   assert.is(net.machines.get(2)!.state, 'leading', 'the leader was not disturbed');
 });
 
+test('a server does not elect itself on the word of peers that followed it in an older round', () => {
+  const e = new Election(2, [1, 2, 3]);
+  e.step({ kind: 'look', epoch: 0, zxid: 0 });
+  e.step({ kind: 'look', epoch: 0, zxid: 0 }); // its leadership failed: round 2
+  const stale = e.step({ kind: 'notification', n: { from: 3, round: 1, state: 'following', vote: { leader: 2, epoch: 0, zxid: 0 } } });
+  assert.not.ok(stale.some((o) => o.kind === 'decided'), 'a follower of round 1 is no quorum for round 2');
+  const fresh = e.step({ kind: 'notification', n: { from: 3, round: 2, state: 'following', vote: { leader: 2, epoch: 0, zxid: 0 } } });
+  assert.ok(fresh.some((o) => o.kind === 'decided' && o.state === 'leading'));
+});
+
 test('without a quorum nobody decides', () => {
   const random = rng(7);
   const net = makeNet([1, 2, 3, 4, 5]);

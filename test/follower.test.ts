@@ -134,6 +134,17 @@ test('FOLLOWERINFO and ACKEPOCH are repeated until the leader answers, since NAT
   assert.equal(f.step({ kind: 'tick' }), [], 'once the sync stream flows, the follower waits');
 });
 
+test('a deposed leader still talking to us does not keep a dead leadership alive', () => {
+  const f = new Follower({ selfId: 2, syncLimitTicks: 3 });
+  f.step({ kind: 'start', leader: 3, acceptedEpoch: 1, currentEpoch: 1, lastLoggedZxid: 7, lastCommittedZxid: 7 });
+  for (let i = 0; i < 3; i++) {
+    f.step({ kind: 'message', msg: { type: 'ping', epoch: 1, committedZxid: 7, lastZxid: 7 } });
+    f.step({ kind: 'tick' });
+  }
+  f.step({ kind: 'message', msg: { type: 'ping', epoch: 1, committedZxid: 7, lastZxid: 7 } });
+  assert.equal(kinds(f.step({ kind: 'tick' })), ['lookForLeader']);
+});
+
 test('messages of another epoch are ignored; silence past syncLimit ends the leadership', () => {
   const f = joined();
   f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: 0, entries: [] } });

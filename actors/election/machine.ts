@@ -127,17 +127,18 @@ export class Election {
 
   private check(): ElectionOutput[] {
     // An established leader: a quorum (with us) follows or is it, and it says it leads.
-    const followers = new Map<string, number[]>();
+    const followers = new Map<number, number[]>();
     for (const [id, d] of this.decided) {
-      const key = `${d.vote.leader}`;
-      followers.set(key, [...(followers.get(key) ?? []), id]);
+      // Peers that decided for us count only if they did so in our current round: else two
+      // servers could keep electing each other on the strength of each other's old word.
+      if (d.vote.leader === this.selfId && d.round !== this.round) continue;
+      followers.set(d.vote.leader, [...(followers.get(d.vote.leader) ?? []), id]);
     }
-    for (const [key, ids] of followers) {
-      const leader = Number(key);
+    for (const [leader, ids] of followers) {
       const backers = new Set([...ids, this.selfId]);
       if (backers.size < this.quorum) continue;
-      // Peers that already decided for us: we lead. Otherwise the leader itself must say it leads.
       if (leader === this.selfId) return this.decide(this.decided.get(ids[0]!)!.vote, this.round);
+      // Otherwise the leader itself must say it leads.
       const leaderSays = this.decided.get(leader);
       if (leaderSays?.state === 'leading') return this.decide(leaderSays.vote, leaderSays.round);
     }

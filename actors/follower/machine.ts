@@ -101,16 +101,18 @@ export class Follower {
   }
 
   private onMessage(msg: LeaderMessage): FollowerOutput[] {
-    this.silentTicks = 0;
     if (msg.type === 'newEpoch') {
       if (this.phase !== 'discovery') return [];
+      this.silentTicks = 0;
       // Zab: never accept an epoch below one already accepted.
       if (msg.epoch < this.acceptedEpoch) return this.giveUp(`leader proposed epoch ${msg.epoch} below accepted ${this.acceptedEpoch}`);
       this.epoch = msg.epoch;
       if (msg.epoch === this.acceptedEpoch) return this.onAcceptedEpochPersisted(msg.epoch);
       return [{ kind: 'persistAcceptedEpoch', epoch: msg.epoch }];
     }
+    // Only our leader's word keeps it alive here: a deposed leader may still be talking to us.
     if (msg.epoch !== this.epoch || this.phase === 'discovery' || this.phase === 'idle') return [];
+    this.silentTicks = 0;
     // Storage steps complete in order: what comes behind a truncate or snapshot waits for it.
     if (this.blocked) {
       this.waiting.push(msg);

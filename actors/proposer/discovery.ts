@@ -47,6 +47,7 @@ export class Discovery {
   private readonly ackedNewLeader = new Set<number>();
   private ticks = 0;
   private done = false;
+  private currentEpochRequested = false;
 
   constructor(private readonly config: DiscoveryConfig) {
     this.quorum = Math.floor(config.voters.length / 2) + 1;
@@ -84,7 +85,8 @@ export class Discovery {
 
   private onFollowerInfo(from: number, acceptedEpoch: number): DiscoveryOutput[] {
     if (!this.config.voters.includes(from) || from === this.config.selfId) return [];
-    // A follower that comes back is a new joiner: forget how far it got before.
+    // A follower that comes back is a new joiner: forget how far it got before (its
+    // acknowledgement still counted toward the quorum that made the epoch current).
     this.ackedEpoch.delete(from);
     this.ackedNewLeader.delete(from);
     this.infos.set(from, acceptedEpoch);
@@ -103,9 +105,20 @@ export class Discovery {
     this.epochDurable = true;
     const out: DiscoveryOutput[] = [];
     for (const id of this.infos.keys()) if (id !== this.config.selfId) out.push({ kind: 'send', to: id, msg: { type: 'newEpoch', epoch } });
-    // The leader's own history is already on disk: its currentEpoch can follow.
-    out.push({ kind: 'persistCurrentEpoch', epoch });
-    return out;
+    this.ackedEpoch.add(this.config.selfId);
+    return [...out, ...this.maybePersistCurrentEpoch()];
+  }
+
+  /**
+   * The leader takes the new epoch as its currentEpoch only once a quorum has acknowledged it
+   * and none of them had a newer history: a leader that persisted it sooner and then lost
+   * would look newer than servers holding committed transactions it lacks, win the next
+   * election, and wipe them out with its SNAP (the simulator found exactly this).
+   */
+  private maybePersistCurrentEpoch(): DiscoveryOutput[] {
+    if (this.currentEpochRequested || this.ackedEpoch.size < this.quorum) return [];
+    this.currentEpochRequested = true;
+    return [{ kind: 'persistCurrentEpoch', epoch: this.epoch }];
   }
 
   private onAckEpoch(a: Extract<DiscoveryInput, { kind: 'ackEpoch' }>): DiscoveryOutput[] {
@@ -117,7 +130,7 @@ export class Discovery {
       return this.giveUp(`follower ${a.from} has a newer history (epoch ${a.currentEpoch}, zxid 0x${a.lastZxid.toString(16)})`);
     }
     this.ackedEpoch.add(a.from);
-    return [{ kind: 'sync', to: a.from, followerLastZxid: a.lastZxid }];
+    return [{ kind: 'sync', to: a.from, followerLastZxid: a.lastZxid }, ...this.maybePersistCurrentEpoch()];
   }
 
   private onAckNewLeader(from: number, epoch: number): DiscoveryOutput[] {

@@ -57,7 +57,10 @@ export class VotingServer {
     public tree: DataTree,
   ) {
     this.clock = opts.clock ?? systemClock;
-    this.election = new ElectionShell(opts.bus, opts.subjects, opts.serverId, opts.voters, opts.peerTickMs, this.clock, (state, vote) => this.onDecided(state, vote.leader));
+    this.election = new ElectionShell(opts.bus, opts.subjects, opts.serverId, opts.voters, opts.peerTickMs, this.clock, (state, vote) => {
+      opts.log(`elected ${vote.leader} (epoch ${vote.epoch}, zxid 0x${vote.zxid.toString(16)}); this server has epoch ${this.store.currentEpoch}, zxid 0x${this.store.lastLoggedZxid().toString(16)}`);
+      this.onDecided(state, vote.leader);
+    });
   }
 
   static async start(opts: VotingServerOptions): Promise<VotingServer> {

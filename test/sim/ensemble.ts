@@ -1,0 +1,190 @@
+// One simulated run: an ensemble of real VotingServer shells over the in-memory bus and
+// store, a client writing through the leader, and a seeded storm of faults (drops,
+// duplicates, delays, symmetric and one-way partitions, crashes losing unflushed writes,
+// restarts). Invariants are checked after every event; a violation ends the run with the
+// seed and the trace that led to it.
+
+import { VotingServer } from '../../actors/server/voting-server.js';
+import { DataTree } from '../../storage/data-tree.js';
+import type { LogEntry } from '../../storage/txn.js';
+import { decode, encode } from '../../transport/codec.js';
+import { isErrorReply, type WriteBatchReply } from '../../transport/messages.js';
+import { Subjects } from '../../transport/subjects.js';
+import { MemNet, type MemBus } from './mem-bus.js';
+import { Disk, MemStore } from './mem-store.js';
+import { Scheduler } from './scheduler.js';
+
+export interface SimOptions {
+  seed: number;
+  servers: number;
+  /** virtual ms of faults, then of calm before the final checks */
+  faultMs?: number;
+  calmMs?: number;
+}
+
+export interface SimResult {
+  seed: number;
+  servers: number;
+  violations: string[];
+  trace: string[];
+  acked: number;
+  faults: number;
+  events: number;
+}
+
+interface Node {
+  id: number;
+  disk: Disk;
+  server?: VotingServer;
+  bus?: MemBus;
+  store?: MemStore;
+  kill?: () => void;
+  starting: boolean;
+}
+
+// Every server's tree applies through here: one zxid must always mean one transaction.
+const appliedByZxid = new Map<number, string>();
+let onApply: ((entry: LogEntry) => void) | undefined;
+const realApply = DataTree.prototype.apply;
+DataTree.prototype.apply = function (this: DataTree, entry: LogEntry) {
+  const result = realApply.call(this, entry);
+  onApply?.(entry);
+  return result;
+};
+
+export async function simulate(opts: SimOptions): Promise<SimResult> {
+  const faultMs = opts.faultMs ?? 3000;
+  const calmMs = opts.calmMs ?? 4000;
+  const sched = new Scheduler(opts.seed);
+  const net = new MemNet(sched);
+  const subjects = new Subjects('sim');
+  const trace: string[] = [];
+  const violations: string[] = [];
+  const log = (m: string) => { trace.push(`${sched.now.toFixed(1).padStart(8)} ${m}`); if (trace.length > 4000) trace.shift(); };
+  const voters = Array.from({ length: opts.servers }, (_, i) => i + 1);
+  const nodes: Node[] = voters.map((id) => ({ id, disk: new Disk(), starting: false }));
+  let faults = 0;
+  let events = 0;
+
+  appliedByZxid.clear();
+  onApply = (entry) => {
+    const txn = JSON.stringify(entry.txn, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+    const seen = appliedByZxid.get(entry.zxid);
+    if (seen === undefined) appliedByZxid.set(entry.zxid, txn);
+    else if (seen !== txn) violations.push(`zxid 0x${entry.zxid.toString(16)} applied as two different transactions`);
+  };
+
+  const start = (node: Node) => {
+    if (node.server || node.starting) return;
+    node.starting = true;
+    const bus = net.bus(`s${node.id}`);
+    const clock = sched.clock();
+    const store = new MemStore(node.disk, sched, 2);
+    node.bus = bus;
+    node.store = store;
+    node.kill = () => { clock.kill(); bus.crash(); store.crash(); };
+    void VotingServer.start({
+      serverId: node.id, voters, dataDir: `sim-${node.id}`, bus, subjects, snapshotEvery: 40, keepSnapshots: 2,
+      maxDataBytes: 1024, peerTickMs: 100, syncLimitTicks: 6, initLimitTicks: 30,
+      log: (m) => log(`[s${node.id}] ${m}`), clock, openStore: async () => store,
+    }).then((server) => {
+      if (node.bus === bus) node.server = server;
+    }).finally(() => { node.starting = false; });
+  };
+
+  const crash = (node: Node) => {
+    node.kill?.();
+    node.server = undefined;
+    node.bus = undefined;
+    node.starting = false;
+    log(`[sim] crash s${node.id}`);
+  };
+
+  // The client: one create per write, through the leader's write subject, as a session actor sends them.
+  const client = net.bus('client');
+  const acked: { path: string; zxid: number }[] = [];
+  let next = 0;
+  const clientClock = sched.clock();
+  clientClock.every(25, () => {
+    const path = `/k${next++}`;
+    const batch = { writes: [{ sessionId: 0, op: { op: 'create', path, data: new Uint8Array([next & 0xff]), mode: 0 } }] };
+    client.request(subjects.proposerWrite, encode(batch), 500).then((raw) => {
+      const reply = decode(raw) as WriteBatchReply;
+      const outcome = reply.outcomes?.[0];
+      if (outcome && !isErrorReply(outcome)) acked.push({ path, zxid: outcome.zxid });
+    }, () => undefined);
+  });
+
+  // Leadership: at most one established leader per epoch, ever.
+  const leaderOfEpoch = new Map<number, number>();
+  const checkStep = () => {
+    events++;
+    for (const n of nodes) {
+      const st = n.server?.status();
+      if (!st || st.role !== 'leader') continue;
+      const other = leaderOfEpoch.get(st.epoch);
+      if (other === undefined) leaderOfEpoch.set(st.epoch, n.id);
+      else if (other !== n.id) violations.push(`two leaders in epoch ${st.epoch}: s${other} and s${n.id}`);
+    }
+  };
+
+  for (const n of nodes) start(n);
+
+  // The storm.
+  const random = sched.random;
+  net.faults.drop = random() * 0.08;
+  net.faults.duplicate = random() * 0.04;
+  net.faults.maxDelayMs = 1 + random() * 30;
+  for (let t = 200 + random() * 300; t < faultMs; t += 150 + random() * 500) {
+    sched.at(t, () => {
+      faults++;
+      const node = nodes[Math.floor(random() * nodes.length)]!;
+      const other = nodes[Math.floor(random() * nodes.length)]!;
+      const r = random();
+      if (r < 0.3) {
+        if (node.server || node.starting) crash(node);
+        else { log(`[sim] restart s${node.id}`); start(node); }
+      } else if (r < 0.45 && node !== other) {
+        log(`[sim] partition s${node.id} | s${other.id}`);
+        net.faults.blocked.add(`s${node.id}>s${other.id}`).add(`s${other.id}>s${node.id}`);
+      } else if (r < 0.55 && node !== other) {
+        log(`[sim] one-way s${node.id} -> s${other.id} cut`);
+        net.faults.blocked.add(`s${node.id}>s${other.id}`);
+      } else if (r < 0.7) {
+        log('[sim] heal partitions');
+        net.faults.blocked.clear();
+      } else if (r < 0.8) {
+        log(`[sim] client cut from s${node.id}`);
+        net.faults.blocked.add(`client>s${node.id}`);
+      }
+    });
+  }
+  sched.at(faultMs, () => {
+    log('[sim] calm: heal, restart everything, no more loss');
+    net.faults.blocked.clear();
+    net.faults.drop = 0;
+    net.faults.duplicate = 0;
+    for (const n of nodes) start(n);
+  });
+  await sched.run(faultMs + calmMs, checkStep);
+  clientClock.kill();
+  await sched.run(faultMs + calmMs + 2000, checkStep);
+
+  // Final: every server holds the same tree, and every acknowledged write is in it.
+  const live = nodes.filter((n) => n.server);
+  if (live.length !== nodes.length) violations.push(`only ${live.length}/${nodes.length} servers running after the calm`);
+  const digests = new Set(live.map((n) => n.server!.tree.digest()));
+  if (digests.size > 1) {
+    violations.push(`servers disagree: ${live.map((n) => `s${n.id}@0x${n.server!.tree.lastAppliedZxid.toString(16)}`).join(' ')}`);
+  }
+  const roles = live.map((n) => n.server!.status().role);
+  if (roles.filter((r) => r === 'leader').length !== 1) violations.push(`after the calm, roles are ${roles.join(',')}`);
+  const finalTree = live[0]?.server?.tree;
+  for (const a of acked) {
+    if (finalTree && !finalTree.has(a.path)) violations.push(`acknowledged write ${a.path} (0x${a.zxid.toString(16)}) was lost`);
+  }
+  for (const n of nodes) n.kill?.();
+  client.crash();
+  onApply = undefined;
+  return { seed: opts.seed, servers: opts.servers, violations, trace, acked: acked.length, faults, events };
+}

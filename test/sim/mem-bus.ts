@@ -1,0 +1,140 @@
+// The simulator's bus: the Bus contract (at most once, FIFO from one publisher to one
+// subscriber, immediate no-responders) over an in-memory network whose deliveries the
+// scheduler times, and where the simulation drops, duplicates, delays and partitions.
+// A test instrument only: the product always runs on NatsBus.
+
+import { NoRespondersError, RequestTimeoutError, type Bus, type BusMessage, type Subscription } from '../../transport/bus.js';
+import type { Scheduler } from './scheduler.js';
+
+export interface Faults {
+  drop: number;
+  duplicate: number;
+  maxDelayMs: number;
+  /** "a>b": nothing from a reaches b */
+  blocked: Set<string>;
+}
+
+interface Sub {
+  node: string;
+  subject: string;
+  queue?: string;
+  handler: (msg: BusMessage) => void;
+  active: boolean;
+}
+
+function matches(pattern: string, subject: string): boolean {
+  if (pattern === subject) return true;
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+
+export class MemNet {
+  private subs: Sub[] = [];
+  private inbox = 0;
+  private queuePick = 0;
+  /** per (from, to): when its last message lands, so later ones never overtake it */
+  private readonly channelClock = new Map<string, number>();
+  readonly faults: Faults = { drop: 0, duplicate: 0, maxDelayMs: 0, blocked: new Set() };
+  delivered = 0;
+
+  constructor(readonly sched: Scheduler) {}
+
+  bus(node: string): MemBus {
+    return new MemBus(this, node);
+  }
+
+  add(sub: Sub): void { this.subs.push(sub); }
+
+  remove(sub: Sub): void {
+    sub.active = false;
+    this.subs = this.subs.filter((s) => s !== sub);
+  }
+
+  newInbox(): string { return `_INBOX.${++this.inbox}`; }
+
+  route(from: string, subject: string, data: Uint8Array, reply?: string): number {
+    const targets: Sub[] = [];
+    const groups = new Map<string, Sub[]>();
+    for (const s of this.subs) {
+      if (!matches(s.subject, subject)) continue;
+      if (s.queue) groups.set(s.queue, [...(groups.get(s.queue) ?? []), s]);
+      else targets.push(s);
+    }
+    for (const members of groups.values()) targets.push(members[this.queuePick++ % members.length]!);
+    for (const t of targets) this.send(from, t, { subject, data: data.slice(), reply });
+    return targets.length;
+  }
+
+  private send(from: string, to: Sub, msg: BusMessage): void {
+    const { sched, faults } = this;
+    if (faults.blocked.has(`${from}>${to.node}`) || sched.random() < faults.drop) return;
+    const copies = sched.random() < faults.duplicate ? 2 : 1;
+    const key = `${from}>${to.node}`;
+    for (let i = 0; i < copies; i++) {
+      const at = Math.max(this.channelClock.get(key) ?? 0, sched.now + sched.random() * faults.maxDelayMs);
+      this.channelClock.set(key, at);
+      sched.at(at, () => {
+        if (!to.active) return;
+        this.delivered++;
+        to.handler(msg);
+      });
+    }
+  }
+}
+
+export class MemBus implements Bus {
+  private readonly mine: Sub[] = [];
+  private dead = false;
+  readonly maxPayload = 8 * 1024 * 1024;
+
+  constructor(private readonly net: MemNet, readonly node: string) {}
+
+  publish(subject: string, data: Uint8Array): void {
+    if (!this.dead) this.net.route(this.node, subject, data);
+  }
+
+  subscribe(subject: string, handler: (msg: BusMessage) => void, opts: { queue?: string } = {}): Subscription {
+    const sub: Sub = { node: this.node, subject, queue: opts.queue, handler, active: !this.dead };
+    if (!this.dead) {
+      this.net.add(sub);
+      this.mine.push(sub);
+    }
+    return { unsubscribe: () => this.net.remove(sub) };
+  }
+
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (this.dead) return new Promise(() => {});
+    return new Promise((resolve, reject) => {
+      const inbox = this.net.newInbox();
+      let cancel = () => {};
+      const sub: Sub = {
+        node: this.node, subject: inbox, active: true,
+        handler: (msg) => { cancel(); this.net.remove(sub); resolve(msg.data); },
+      };
+      this.net.add(sub);
+      if (this.net.route(this.node, subject, data, inbox) === 0) {
+        this.net.remove(sub);
+        return reject(new NoRespondersError(subject));
+      }
+      cancel = this.net.sched.after(timeoutMs, () => {
+        this.net.remove(sub);
+        reject(new RequestTimeoutError(subject, timeoutMs));
+      });
+    });
+  }
+
+  /** A crash: all of this process's subscriptions vanish; it sends nothing more. */
+  crash(): void {
+    this.dead = true;
+    for (const s of this.mine) this.net.remove(s);
+  }
+
+  async close(): Promise<void> {
+    this.crash();
+  }
+}
