@@ -114,6 +114,17 @@ test('a server does not elect itself on the word of peers that followed it in an
   assert.ok(fresh.some((o) => o.kind === 'decided' && o.state === 'leading'));
 });
 
+test('a restarted server starts from a round its previous life never used', () => {
+  const e = new Election(5, [1, 2, 3, 4, 5]);
+  e.step({ kind: 'look', epoch: 1, zxid: 80, now: 3000 });
+  assert.is(e.round, 3000);
+  // Its old followers still repeat round 1: that is no quorum for the new life.
+  for (const from of [1, 3, 4]) {
+    const out = e.step({ kind: 'notification', n: { from, round: 1, state: 'following', vote: { leader: 5, epoch: 0, zxid: 0 } } });
+    assert.not.ok(out.some((o) => o.kind === 'decided'));
+  }
+});
+
 test('without a quorum nobody decides', () => {
   const random = rng(7);
   const net = makeNet([1, 2, 3, 4, 5]);

@@ -24,8 +24,12 @@ export interface Notification {
 }
 
 export type ElectionInput =
-  /** (Re)start looking, with this server's durable position. */
-  | { kind: 'look'; epoch: number; zxid: number }
+  /**
+   * (Re)start looking, with this server's durable position. `now` floors the new round, so
+   * a restarted server does not reuse the round numbers of its previous life (whose stale
+   * notifications its peers may still repeat).
+   */
+  | { kind: 'look'; epoch: number; zxid: number; now?: number }
   | { kind: 'notification'; n: Notification }
   | { kind: 'tick' };
 
@@ -66,7 +70,7 @@ export class Election {
 
   step(input: ElectionInput): ElectionOutput[] {
     switch (input.kind) {
-      case 'look': return this.look(input.epoch, input.zxid);
+      case 'look': return this.look(input.epoch, input.zxid, input.now ?? 0);
       case 'notification': return this.onNotification(input.n);
       case 'tick': return this.onTick();
     }
@@ -76,9 +80,9 @@ export class Election {
     return { from: this.selfId, round: this.round, state: this.state, vote: { ...this.vote } };
   }
 
-  private look(epoch: number, zxid: number): ElectionOutput[] {
+  private look(epoch: number, zxid: number, now: number): ElectionOutput[] {
     this.state = 'looking';
-    this.round++;
+    this.round = Math.max(this.round + 1, now);
     this.own = { leader: this.selfId, epoch, zxid };
     this.vote = { ...this.own };
     this.received.clear();
@@ -137,7 +141,7 @@ export class Election {
     for (const [leader, ids] of followers) {
       const backers = new Set([...ids, this.selfId]);
       if (backers.size < this.quorum) continue;
-      if (leader === this.selfId) return this.decide(this.decided.get(ids[0]!)!.vote, this.round);
+      if (leader === this.selfId) return this.decide(this.own, this.round);
       // Otherwise the leader itself must say it leads.
       const leaderSays = this.decided.get(leader);
       if (leaderSays?.state === 'leading') return this.decide(leaderSays.vote, leaderSays.round);

@@ -41,7 +41,7 @@ export class ElectionShell {
 
   /** Starts (or restarts) looking for a leader from this durable position. */
   look(epoch: number, zxid: number): void {
-    this.perform(this.machine.step({ kind: 'look', epoch, zxid }));
+    this.perform(this.machine.step({ kind: 'look', epoch, zxid, now: this.clock.now() }));
   }
 
   get state(): string { return this.machine.state; }

@@ -16,4 +16,7 @@ export const REGRESSION_SEEDS: { seed: number; servers: number; found: string }[
   { seed: 1316, servers: 3, found: 'silence timer reset by another epoch\'s messages: follower stuck forever' },
   // Two servers kept electing each other: each leaned on the other's word from an older round.
   { seed: 1479, servers: 3, found: 'election livelock on stale following notifications' },
+  // A restarted leader reused round 1; its old followers' stale round-1 notifications made it
+  // leader again and again with a history older than theirs (livelock, no leader after calm).
+  { seed: 100350, servers: 5, found: 'restarted server reused old election rounds: livelock' },
 ];
