@@ -4,7 +4,7 @@
 
 import { ZkError } from '../storage/errors.js';
 import { validateCreatePath, validatePath } from '../storage/paths.js';
-import { CreateMode, modeIsSequential, type CreateModeValue, type LogEntry, type Stat, type TxnResult } from '../storage/txn.js';
+import { CreateMode, modeIsSequential, type CreateModeValue, type LogEntry, type TxnResult } from '../storage/txn.js';
 import { decode, encode } from './codec.js';
 import { ANY_VERSION, type ClientOp, type LeaderOp, type MultiSubOp } from './ops.js';
 
@@ -317,7 +317,6 @@ export interface ServerStatus {
   followers?: Record<string, number>;
 }
 
-export type { Stat };
 
 // ---------- peer messages (voting servers only) ----------
 

@@ -7,7 +7,7 @@ import type { LogEntry } from '../../storage/txn.js';
 const ENVELOPE_BYTES = 4096;
 const ENTRY_OVERHEAD = 256;
 
-export function entryBytes(e: LogEntry): number {
+function entryBytes(e: LogEntry): number {
   const txn = e.txn;
   let bytes = ENTRY_OVERHEAD;
   if (txn.type === 'multi') for (const t of txn.txns) bytes += ENTRY_OVERHEAD + ('data' in t ? t.data.length : 0) + ('path' in t ? t.path.length * 3 : 0);

@@ -76,10 +76,6 @@ export class VotingServer {
     return server;
   }
 
-  log(message: string): void {
-    this.opts.log(message);
-  }
-
   private lookForLeader(reason: string): void {
     if (this.stopped) return;
     this.role?.stop();
