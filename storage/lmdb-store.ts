@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { decode, encode } from '../transport/codec.js';
-import type { SnapshotRecord, Store } from './store.js';
+import { extendLog, type SnapshotRecord, type Store } from './store.js';
 import type { LogEntry } from './txn.js';
 
 const CHUNKS_PER_WRITE = 16;
@@ -73,12 +73,7 @@ export class ServerStore implements Store {
 
   /** Durable once resolved. Entries must extend the log in zxid order. */
   appendLog(entries: LogEntry[]): Promise<void> {
-    let last = this.lastQueued;
-    for (const e of entries) {
-      if (!(e.zxid > last)) throw new Error(`log append out of order: 0x${e.zxid.toString(16)} after 0x${last.toString(16)}`);
-      last = e.zxid;
-    }
-    this.lastQueued = last;
+    this.lastQueued = extendLog(this.lastQueued, entries);
     return this.env.transaction(() => {
       for (const e of entries) this.log.put(e.zxid, encode(e));
       this.persistCommitted();

@@ -11,6 +11,16 @@ export interface SnapshotRecord {
   time: number;
 }
 
+/** Checks that entries extend a log ending at lastZxid, in zxid order; returns the new end. */
+export function extendLog(lastZxid: number, entries: readonly LogEntry[]): number {
+  let last = lastZxid;
+  for (const e of entries) {
+    if (!(e.zxid > last)) throw new Error(`log append out of order: 0x${e.zxid.toString(16)} after 0x${last.toString(16)}`);
+    last = e.zxid;
+  }
+  return last;
+}
+
 export interface Store {
   readonly acceptedEpoch: number;
   readonly currentEpoch: number;

@@ -2,18 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Election, betterVote, type ElectionOutput, type Notification, type Vote } from '../actors/election/machine.js';
-
-/** A small seeded PRNG (mulberry32), so a failing seed replays exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './sim/scheduler.js';
 
 interface Net {
   machines: Map<number, Election>;

@@ -11,17 +11,7 @@ import { ZkError } from '../storage/errors.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { Subjects } from '../transport/subjects.js';
 import { Cluster } from './harness/processes.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './sim/scheduler.js';
 
 /** Valid-looking messages of every kind, to mutate. */
 const SEEDS: unknown[] = [

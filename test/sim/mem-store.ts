@@ -3,7 +3,7 @@
 // Values go through the codec, as they do into LMDB, so nothing is shared by reference.
 
 import { decode, encode } from '../../transport/codec.js';
-import type { SnapshotRecord, Store } from '../../storage/store.js';
+import { extendLog, type SnapshotRecord, type Store } from '../../storage/store.js';
 import type { LogEntry } from '../../storage/txn.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -68,12 +68,7 @@ export class MemStore implements Store {
   }
 
   appendLog(entries: LogEntry[]): Promise<void> {
-    let last = this.lastQueued;
-    for (const e of entries) {
-      if (!(e.zxid > last)) throw new Error(`log append out of order: 0x${e.zxid.toString(16)} after 0x${last.toString(16)}`);
-      last = e.zxid;
-    }
-    this.lastQueued = last;
+    this.lastQueued = extendLog(this.lastQueued, entries);
     const encoded = entries.map((e) => [e.zxid, encode(e)] as [number, Uint8Array]);
     return this.write(() => this.disk.log.push(...encoded));
   }
