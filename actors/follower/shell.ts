@@ -8,6 +8,7 @@ import { decode, encode } from '../../transport/codec.js';
 import { parsePeerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { Clock } from '../clock.js';
+import { applyLog } from '../server/restore.js';
 import { Follower, type FollowerInput, type FollowerOutput } from './machine.js';
 
 export interface FollowerHost {
@@ -19,8 +20,6 @@ export interface FollowerHost {
   /** count more transactions are committed here (snapshots are taken every N) */
   committed(count: number): void;
 }
-
-const APPLY_PAGE = 2000;
 
 export class FollowerShell {
   private readonly machine: Follower;
@@ -126,13 +125,7 @@ export class FollowerShell {
 
   private applyUpTo(zxid: number): void {
     const tree = this.host.tree;
-    let applied = 0;
-    while (tree.lastAppliedZxid < zxid) {
-      const page = this.host.store.readLog(tree.lastAppliedZxid, APPLY_PAGE).filter((e) => e.zxid <= zxid);
-      if (page.length === 0) break;
-      for (const e of page) tree.apply(e);
-      applied += page.length;
-    }
+    const applied = applyLog(this.host.store, tree, zxid);
     this.host.store.noteCommitted(tree.lastAppliedZxid);
     this.host.committed(applied);
   }

@@ -11,6 +11,7 @@ import { parsePeerMessage, type FollowerMessage, type LeaderMessage } from '../.
 import type { Subjects } from '../../transport/subjects.js';
 import type { Clock } from '../clock.js';
 import { chunkEntries } from '../server/chunking.js';
+import { applyLog } from '../server/restore.js';
 import { Discovery, type DiscoveryInput, type DiscoveryOutput } from './discovery.js';
 import { Proposer } from './machine.js';
 import { ProposerShell } from './shell.js';
@@ -204,11 +205,7 @@ export class LeaderShell {
   /** Established: the leader's whole log is committed history; broadcast begins. */
   private serve(epoch: number, followers: number[]): void {
     const { store, tree } = this.host;
-    for (;;) {
-      const page = store.readLog(tree.lastAppliedZxid, DIFF_PAGE);
-      if (page.length === 0) break;
-      for (const e of page) tree.apply(e);
-    }
+    this.host.committed(applyLog(store, tree, Number.MAX_SAFE_INTEGER));
     store.noteCommitted(tree.lastAppliedZxid);
     this.machine = new Proposer({ selfId: this.opts.selfId, voters: this.opts.voters, epoch, maxDataBytes: this.opts.maxDataBytes, now: this.clock.now() }, tree);
     for (const f of followers) this.machine.step({ kind: 'ack', from: f, zxid: tree.lastAppliedZxid });

@@ -64,8 +64,7 @@ export class ProposerShell {
   /** Called every tick: heartbeat to the replicas and session expiry. */
   tick(): void {
     if (this.stopped) return;
-    const msg: CommittedBatch = { prevZxid: this.machine.lastCommittedZxid, entries: [], leader: this.leader.serverId, epoch: this.leader.epoch };
-    this.bus.publish(this.subjects.committed, encode(msg));
+    this.bus.publish(this.subjects.committed, encode(this.committedBatch(this.machine.lastCommittedZxid, [])));
     this.feed({ kind: 'tick', now: this.clock.now() });
   }
 
@@ -137,10 +136,13 @@ export class ProposerShell {
   private publishCommitted(prevZxid: number, entries: LogEntry[]): void {
     let prev = prevZxid;
     for (const part of chunkEntries(entries, this.bus.maxPayload)) {
-      const msg: CommittedBatch = { prevZxid: prev, entries: part, leader: this.leader.serverId, epoch: this.leader.epoch };
-      this.bus.publish(this.subjects.committed, encode(msg));
+      this.bus.publish(this.subjects.committed, encode(this.committedBatch(prev, part)));
       prev = part[part.length - 1]!.zxid;
     }
+  }
+
+  private committedBatch(prevZxid: number, entries: LogEntry[]): CommittedBatch {
+    return { prevZxid, entries, leader: this.leader.serverId, epoch: this.leader.epoch };
   }
 
   private settle(target: BatchTarget, outcome: WriteOutcome): void {

@@ -19,15 +19,22 @@ export function restoreTree(store: Store, upTo: number, progress: Progress): Dat
   } else {
     tree = new DataTree();
   }
-  let replayed = 0;
-  for (;;) {
-    const page = store.readLog(tree.lastAppliedZxid, REPLAY_PAGE);
-    const applicable = page.filter((e) => e.zxid <= upTo);
-    for (const entry of applicable) tree.apply(entry);
-    replayed += applicable.length;
-    if (applicable.length < REPLAY_PAGE) break;
-    if (replayed % 50_000 === 0) progress(`replayed ${replayed} log entries`);
-  }
+  const replayed = applyLog(store, tree, upTo, (n) => progress(`replayed ${n} log entries`));
   if (replayed > 0) progress(`replayed ${replayed} log entries, now at 0x${tree.lastAppliedZxid.toString(16)}`);
   return tree;
+}
+
+/**
+ * Applies the logged entries after the tree's last zxid, up to `upTo`, in pages; returns how
+ * many. Restart, a leader taking office and a follower applying commits all go through here.
+ */
+export function applyLog(store: Store, tree: DataTree, upTo: number, progress?: (applied: number) => void): number {
+  let applied = 0;
+  for (;;) {
+    const page = store.readLog(tree.lastAppliedZxid, REPLAY_PAGE).filter((e) => e.zxid <= upTo);
+    for (const entry of page) tree.apply(entry);
+    applied += page.length;
+    if (page.length < REPLAY_PAGE) return applied;
+    if (applied % 50_000 === 0) progress?.(applied);
+  }
 }

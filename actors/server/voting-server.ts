@@ -88,26 +88,24 @@ export class VotingServer {
     if (this.stopped) return;
     this.role?.stop();
     const { opts } = this;
+    const self = this;
     const host = {
       store: this.store,
+      get tree() { return self.tree; },
+      // A follower that installs the leader's snapshot replaces the tree.
+      set tree(t: DataTree) { self.tree = t; },
       log: (m: string) => opts.log(m),
       lost: (reason: string) => this.lost(reason),
       committed: (count: number) => this.onCommitted(count),
     };
     if (state === 'leading') {
-      const self = this;
       this.role = new LeaderShell(opts.bus, opts.subjects, {
         selfId: opts.serverId, voters: opts.voters, peerTickMs: opts.peerTickMs,
         syncLimitTicks: opts.syncLimitTicks, initLimitTicks: opts.initLimitTicks, maxDataBytes: opts.maxDataBytes,
-      }, { ...host, get tree() { return self.tree; } }, this.clock);
+      }, host, this.clock);
     } else {
       opts.log(`following server ${leader}`);
-      const self = this;
-      this.role = new FollowerShell(opts.bus, opts.subjects, opts.serverId, leader, {
-        ...host,
-        get tree() { return self.tree; },
-        set tree(t: DataTree) { self.tree = t; },
-      }, opts.syncLimitTicks, opts.peerTickMs, this.clock);
+      this.role = new FollowerShell(opts.bus, opts.subjects, opts.serverId, leader, host, opts.syncLimitTicks, opts.peerTickMs, this.clock);
     }
     this.role.start();
   }
