@@ -2,14 +2,21 @@
 
 import { parseArgs } from 'node:util';
 import path from 'node:path';
+import { systemClock } from '../actors/clock.js';
+import { ElectionActor } from '../actors/server/election-actor.js';
+import { RoleActor } from '../actors/server/role-actor.js';
 import { VotingServer } from '../actors/server/voting-server.js';
+import { ServerStore } from '../storage/lmdb-store.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { Subjects } from '../transport/subjects.js';
 import { COMMON_FLAGS, commonOptions, effectiveMaxData, logger, positiveInt, UsageError } from './config.js';
 
-export const SERVER_HELP = `usage: natszk server --id N --nats URL [--voters 1,2,3] [--data DIR] [options]
+export const SERVER_HELP = `usage: natszk server --id N --nats URL [--voters 1,2,3] [--data DIR] [--actor A] [options]
 
-Runs voting server N of the ensemble (its election, proposer and follower-sync actors).
+Runs voting server N of the ensemble: its election, proposer and follower-sync actors in this
+process, or with --actor just one of them, so that each runs (and restarts) in its own process
+on the same data directory.
+  --actor A             all (default), election, proposer or follower
   --id N                this server's id (1..255)
   --voters LIST         comma-separated ids of all voting servers (default: just --id)
   --data DIR            data directory; LMDB lives in DIR (default ./natszk-data/server-N)
@@ -27,7 +34,7 @@ Runs voting server N of the ensemble (its election, proposer and follower-sync a
 export async function runServer(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { ...COMMON_FLAGS, id: { type: 'string' }, voters: { type: 'string' }, data: { type: 'string' }, 'snapshot-every': { type: 'string' }, 'keep-snapshots': { type: 'string' },
+    options: { ...COMMON_FLAGS, id: { type: 'string' }, actor: { type: 'string' }, voters: { type: 'string' }, data: { type: 'string' }, 'snapshot-every': { type: 'string' }, 'keep-snapshots': { type: 'string' },
       'peer-tick': { type: 'string' }, 'sync-limit': { type: 'string' }, 'init-limit': { type: 'string' } },
   });
   if (values.help) return void console.log(SERVER_HELP);
@@ -36,25 +43,42 @@ export async function runServer(argv: string[]): Promise<void> {
   if (id === 0) throw new UsageError('--id N is required');
   const voters = (values.voters ?? String(id)).split(',').map((v) => positiveInt(v.trim(), 'voters', 0));
   if (!voters.includes(id)) throw new UsageError(`--voters ${values.voters} does not include --id ${id}`);
-  const log = logger(`server ${id}`);
-  const bus = await NatsBus.connect({ servers: common.nats, name: `natszk-server-${id}` });
-  const server = await VotingServer.start({
+  const actor = values.actor ?? 'all';
+  if (!['all', 'election', 'proposer', 'follower'].includes(actor)) throw new UsageError(`--actor ${actor}: expected all, election, proposer or follower`);
+  const log = logger(actor === 'all' ? `server ${id}` : `server ${id} ${actor}`);
+  const bus = await NatsBus.connect({ servers: common.nats, name: `natszk-server-${id}${actor === 'all' ? '' : `-${actor}`}` });
+  const dataDir = values.data ?? path.join('natszk-data', `server-${id}`);
+  const keepSnapshots = positiveInt(values['keep-snapshots'], 'keep-snapshots', 3);
+  const opts = {
     serverId: id,
     voters,
-    dataDir: values.data ?? path.join('natszk-data', `server-${id}`),
     bus,
     subjects: new Subjects(common.ensemble),
     snapshotEvery: positiveInt(values['snapshot-every'], 'snapshot-every', 100_000),
-    keepSnapshots: positiveInt(values['keep-snapshots'], 'keep-snapshots', 3),
     maxDataBytes: effectiveMaxData(common.maxDataBytes, bus.maxPayload, log),
     peerTickMs: positiveInt(values['peer-tick'], 'peer-tick', 100),
     syncLimitTicks: positiveInt(values['sync-limit'], 'sync-limit', 10),
     initLimitTicks: positiveInt(values['init-limit'], 'init-limit', 50),
     log,
-  });
+    clock: systemClock,
+  };
+  let stop: () => Promise<void>;
+  if (actor === 'all') {
+    const server = await VotingServer.start({ ...opts, dataDir, keepSnapshots });
+    stop = () => server.stop();
+  } else {
+    const store = await ServerStore.open(dataDir, { keepSnapshots });
+    const split = actor === 'election' ? new ElectionActor(opts, store) : new RoleActor(opts, actor as 'proposer' | 'follower', store);
+    split.start();
+    stop = async () => {
+      await split.stop();
+      await store.close();
+    };
+  }
+  log(`serving (${actor === 'all' ? 'all actors' : `the ${actor} actor`}, data in ${dataDir})`);
   await untilSignal();
   log('stopping');
-  await server.stop();
+  await stop();
   await bus.close();
 }
 

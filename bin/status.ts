@@ -41,7 +41,7 @@ function formatTable(rows: ServerStatus[]): string {
   const header = ['server', 'role', 'epoch', 'lastLogged', 'lastCommitted', 'leader', 'znodes', 'sessions', 'followers (acked)'];
   const body = rows.map((s) => [
     String(s.serverId), s.role, String(s.epoch), formatZxid(s.lastLoggedZxid), formatZxid(s.lastCommittedZxid),
-    s.leader === null ? '-' : String(s.leader), String(s.nodeCount), String(s.sessions),
+    s.leader === null ? '-' : String(s.leader), String(s.nodeCount ?? '-'), String(s.sessions ?? '-'),
     s.followers ? Object.entries(s.followers).map(([id, z]) => `${id}:${formatZxid(z)}`).join(' ') || '-' : '-',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));

@@ -11,10 +11,11 @@ import { DEFAULT_ENSEMBLE } from '../transport/subjects.js';
 import { logger, positiveInt, UsageError } from './config.js';
 import { untilSignal } from './server.js';
 
-export const UP_HELP = `usage: natszk up [--servers N] [--sessions M] [--data DIR] [--ensemble NAME] [--port P]
+export const UP_HELP = `usage: natszk up [--servers N] [--sessions M] [--data DIR] [--ensemble NAME] [--port P] [--split-actors]
 
 Starts a local ensemble and prints 'natszk ready: <nats url> ensemble=<name>' once it serves.
   --servers N     voting servers, each its own process (default 3)
+  --split-actors  run each server's election, proposer and follower actors in three processes
   --sessions M    session actor processes (default 1)
   --data DIR      data directory (default ./natszk-data)
   --ensemble NAME ensemble name (default 'default')
@@ -26,7 +27,7 @@ const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'natszk.js')
 export async function runUp(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { servers: { type: 'string' }, sessions: { type: 'string' }, data: { type: 'string' }, ensemble: { type: 'string' }, port: { type: 'string' }, tick: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { servers: { type: 'string' }, sessions: { type: 'string' }, data: { type: 'string' }, ensemble: { type: 'string' }, port: { type: 'string' }, tick: { type: 'string' }, 'split-actors': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) return void console.log(UP_HELP);
   const servers = positiveInt(values.servers, 'servers', 3);
@@ -46,7 +47,11 @@ export async function runUp(argv: string[]): Promise<void> {
     return child;
   };
   const voters = Array.from({ length: servers }, (_, i) => i + 1).join(',');
-  for (let id = 1; id <= servers; id++) launch(['server', '--id', String(id), '--voters', voters, '--data', path.join(dataDir, `server-${id}`)]);
+  for (let id = 1; id <= servers; id++) {
+    const args = ['server', '--id', String(id), '--voters', voters, '--data', path.join(dataDir, `server-${id}`)];
+    if (!values['split-actors']) launch(args);
+    else for (const actor of ['election', 'proposer', 'follower']) launch([...args, '--actor', actor]);
+  }
   for (let i = 0; i < sessions; i++) launch(['session']);
 
   const stopAll = async () => {

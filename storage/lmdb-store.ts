@@ -15,7 +15,9 @@ import type { LogEntry } from './txn.js';
 const CHUNKS_PER_WRITE = 16;
 
 export class ServerStore implements Store {
-  private lastQueued: number;
+  private lastQueued = 0;
+  /** Set once this handle claimed the environment; its writes then check that it still holds it. */
+  private writer?: string;
   /** Commit point known in memory; it rides along with the next write rather than costing an fsync of its own. */
   private committed = 0;
 
@@ -26,7 +28,7 @@ export class ServerStore implements Store {
     private readonly snaps: Database<Uint8Array, [number, number]>,
     private readonly keepSnapshots: number,
   ) {
-    this.lastQueued = Math.max(this.lastLogKey(), this.latestSnapshot()?.zxid ?? 0);
+    this.reload();
   }
 
   static async open(dir: string, opts: { keepSnapshots?: number } = {}): Promise<ServerStore> {
@@ -39,7 +41,6 @@ export class ServerStore implements Store {
       env.openDB<Uint8Array, [number, number]>({ name: 'snapshots', encoding: 'binary' }),
       Math.max(1, opts.keepSnapshots ?? 3),
     );
-    await store.dropUnfinishedSnapshots();
     return store;
   }
 
@@ -54,8 +55,32 @@ export class ServerStore implements Store {
   get currentEpoch(): number { return this.num('currentEpoch'); }
   get lastCommittedZxid(): number { return Math.max(this.committed, this.num('lastCommittedZxid')); }
 
-  async setAcceptedEpoch(epoch: number): Promise<void> { await this.meta.put('acceptedEpoch', encode(epoch)); }
-  async setCurrentEpoch(epoch: number): Promise<void> { await this.meta.put('currentEpoch', encode(epoch)); }
+  async setAcceptedEpoch(epoch: number): Promise<void> { await this.write(() => this.meta.put('acceptedEpoch', encode(epoch))); }
+  async setCurrentEpoch(epoch: number): Promise<void> { await this.write(() => this.meta.put('currentEpoch', encode(epoch))); }
+
+  async claim(owner: string): Promise<void> {
+    await this.env.transaction(() => this.meta.put('writer', encode(owner)));
+    this.writer = owner;
+    this.reload();
+    await this.dropUnfinishedSnapshots();
+  }
+
+  reload(): void {
+    this.lastQueued = Math.max(this.lastLogKey(), this.latestSnapshot()?.zxid ?? 0);
+    this.committed = Math.max(this.committed, this.num('lastCommittedZxid'));
+  }
+
+  /** One fenced LMDB transaction: refused when another handle claimed the environment since. */
+  private write(body: () => void): Promise<void> {
+    return this.env.transaction(() => {
+      if (this.writer !== undefined) {
+        const holder = this.meta.get('writer');
+        const current = holder ? (decode(holder) as string) : undefined;
+        if (current !== this.writer) throw new Error(`${current ?? 'another actor'} took over this server's storage from ${this.writer}`);
+      }
+      body();
+    });
+  }
   /**
    * Records the commit point. It reaches disk with the next log append, snapshot or close:
    * after a crash a lagging commit point only means re-learning commits from the leader
@@ -74,7 +99,7 @@ export class ServerStore implements Store {
   /** Durable once resolved. Entries must extend the log in zxid order. */
   appendLog(entries: LogEntry[]): Promise<void> {
     this.lastQueued = extendLog(this.lastQueued, entries);
-    return this.env.transaction(() => {
+    return this.write(() => {
       for (const e of entries) this.log.put(e.zxid, encode(e));
       this.persistCommitted();
     });
@@ -85,7 +110,7 @@ export class ServerStore implements Store {
     if (zxid < this.lastCommittedZxid) {
       throw new Error(`refusing to truncate to 0x${zxid.toString(16)}: 0x${this.lastCommittedZxid.toString(16)} is committed`);
     }
-    await this.env.transaction(() => {
+    await this.write(() => {
       for (const key of this.log.getKeys({ start: zxid + 1 })) this.log.remove(key);
     });
     this.lastQueued = Math.max(this.lastLogKey(), this.latestSnapshot()?.zxid ?? 0);
@@ -162,7 +187,7 @@ export class ServerStore implements Store {
    */
   async writeSnapshot(zxid: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, onProgress?: (bytes: number) => void): Promise<void> {
     const rec = await this.writeChunks(zxid, chunks, onProgress);
-    await this.env.transaction(() => {
+    await this.write(() => {
       const all = [...this.listSnapshots().filter((s) => s.zxid !== zxid), rec].sort((a, b) => a.zxid - b.zxid);
       const dropped = all.splice(0, Math.max(0, all.length - this.keepSnapshots));
       for (const old of dropped) for (let i = 0; i < old.chunks; i++) this.snaps.remove([old.zxid, i]);
@@ -175,7 +200,7 @@ export class ServerStore implements Store {
   /** A follower's SNAP: the snapshot replaces the whole log, and becomes the committed position. */
   async installSnapshot(zxid: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void> {
     const rec = await this.writeChunks(zxid, chunks);
-    await this.env.transaction(() => {
+    await this.write(() => {
       const all = [...this.listSnapshots().filter((s) => s.zxid !== zxid), rec].sort((a, b) => a.zxid - b.zxid);
       this.meta.put('snapshots', encode(all));
       for (const key of this.log.getKeys({})) this.log.remove(key);
@@ -209,7 +234,7 @@ export class ServerStore implements Store {
     return { zxid, chunks: index, bytes, time: Date.now() };
   }
 
-  /** Chunks of a snapshot whose write a crash interrupted: its index entry was never written. */
+  /** Chunks of a snapshot whose writer crashed or was fenced off before it wrote the index entry. */
   private async dropUnfinishedSnapshots(): Promise<void> {
     const known = new Set(this.listSnapshots().map((s) => s.zxid));
     const orphans = [...this.snaps.getKeys({})].filter(([zxid]) => !known.has(zxid));
@@ -220,7 +245,7 @@ export class ServerStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.env.transaction(() => this.persistCommitted());
+    await this.write(() => this.persistCommitted()).catch(() => {});
     await this.env.close();
   }
 }

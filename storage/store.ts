@@ -46,5 +46,13 @@ export interface Store {
   readSnapshotChunks(zxid: number): Generator<Uint8Array>;
   writeSnapshot(zxid: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, onProgress?: (bytes: number) => void): Promise<void>;
   installSnapshot(zxid: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<void>;
+  /**
+   * Makes this handle the environment's one writer (the split actors of a server share it):
+   * re-reads what another process wrote; from then on this handle's writes fail once another
+   * handle has claimed the environment, so a stale actor can never write over a live one.
+   */
+  claim(owner: string): Promise<void>;
+  /** Re-reads the durable position, which another process may have moved. */
+  reload(): void;
   close(): Promise<void>;
 }

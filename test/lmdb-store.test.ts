@@ -101,8 +101,31 @@ test('a snapshot whose write was interrupted is invisible after reopening', asyn
   await store.close();
   store = await ServerStore.open(dir);
   assert.equal(store.listSnapshots().map((s) => s.zxid), [5]);
-  assert.is(store.readSnapshotChunk(9, 0), undefined, 'the orphan chunk was cleaned up');
+  await store.claim('the next writer');
+  assert.is(store.readSnapshotChunk(9, 0), undefined, 'the orphan chunk was cleaned up by the next writer');
   await store.close();
+});
+
+test('two handles on one environment (split actors): the last to claim writes, the other is refused and changes nothing', async () => {
+  const dir = tempDir();
+  const follower = await ServerStore.open(dir);
+  const proposer = await ServerStore.open(dir);
+  await follower.claim('follower');
+  await follower.appendLog([1, 2].map(entry));
+  await follower.setCurrentEpoch(1);
+  await proposer.claim('proposer');
+  assert.is(proposer.lastLoggedZxid(), 2, 'the claim re-reads what the other process logged');
+  let refused = '';
+  await follower.appendLog([entry(3)]).catch((err: Error) => (refused = err.message));
+  assert.match(refused, /proposer took over/);
+  await follower.setCurrentEpoch(7).catch(() => {});
+  await proposer.appendLog([entry(3)]);
+  assert.is(proposer.currentEpoch, 1);
+  assert.equal(proposer.readLog(0, 10).map((e) => e.zxid), [1, 2, 3]);
+  follower.reload();
+  assert.is(follower.lastLoggedZxid(), 3, 'reload sees the other process\'s appends');
+  await follower.close();
+  await proposer.close();
 });
 
 test('installSnapshot replaces the log and moves the commit point', async () => {

@@ -312,8 +312,9 @@ export interface ServerStatus {
   lastLoggedZxid: number;
   lastCommittedZxid: number;
   leader: number | null;
-  nodeCount: number;
-  sessions: number;
+  /** absent where the answering process holds no tree (a split server's election actor) */
+  nodeCount?: number;
+  sessions?: number;
   followers?: Record<string, number>;
 }
 
@@ -397,4 +398,39 @@ export function parsePeerMessage(body: unknown): PeerMessage {
     if (o.state !== 'looking' && o.state !== 'following' && o.state !== 'leading') throw new ZkError('BADARGUMENTS', `bad vote state`);
   }
   return o as unknown as PeerMessage;
+}
+
+// ---------- between the actors of one voting server (split into processes) ----------
+
+export type ActorRole = 'proposer' | 'follower';
+
+export type ServerActorMessage =
+  /** the election actor's current decision, repeated every peer tick; `decidedAt` identifies it */
+  | { type: 'decision'; decidedAt: number; state: 'looking' | 'leading' | 'following'; leader: number }
+  /** a role actor is running; `active`: it runs the role of decision `decision` */
+  | { type: 'alive'; actor: ActorRole; active: boolean; decision: number }
+  /** the role of decision `decision` ended on its own (leader gone, quorum lost, restarted) */
+  | { type: 'lost'; decision: number; reason: string };
+
+export function parseServerActorMessage(body: unknown): ServerActorMessage {
+  const o = requireObject(body, 'actor message');
+  switch (o.type) {
+    case 'decision':
+      int(o, 'decidedAt', undefined, 0);
+      int(o, 'leader', undefined, 0);
+      if (o.state !== 'looking' && o.state !== 'leading' && o.state !== 'following') throw new ZkError('BADARGUMENTS', 'bad decision state');
+      break;
+    case 'alive':
+      int(o, 'decision', undefined, 0);
+      if (o.actor !== 'proposer' && o.actor !== 'follower') throw new ZkError('BADARGUMENTS', 'bad actor');
+      if (typeof o.active !== 'boolean') throw new ZkError('MARSHALLINGERROR', `'active' must be a boolean`);
+      break;
+    case 'lost':
+      int(o, 'decision', undefined, 0);
+      str(o, 'reason');
+      break;
+    default:
+      throw new ZkError('UNIMPLEMENTED', `unknown actor message ${JSON.stringify(o.type)}`);
+  }
+  return o as unknown as ServerActorMessage;
 }

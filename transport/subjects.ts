@@ -56,6 +56,12 @@ export class Subjects {
    */
   peerServer(serverId: number): string { return `${this.prefix}.peer.server.${serverId}`; }
 
+  /**
+   * Between the actors of one voting server when each runs in its own process: the election
+   * actor's decisions, the role actors' liveness, and a role's end.
+   */
+  serverActors(serverId: number): string { return `${this.prefix}.server.${serverId}.actors`; }
+
   /** Status of every voting server (each answers; collect replies). */
   get status(): string { return `${this.prefix}.status`; }
 }

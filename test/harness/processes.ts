@@ -53,21 +53,37 @@ export interface ClusterOptions {
   serverArgs?: string[];
   sessionArgs?: string[];
   tick?: number;
+  /** servers whose election, proposer and follower actors each run in a process of their own */
+  split?: number[];
 }
+
+export type SplitActor = 'election' | 'proposer' | 'follower';
+export const SPLIT_ACTORS: SplitActor[] = ['election', 'proposer', 'follower'];
 
 export class Cluster {
   readonly ensemble = 'test';
+  /** one process per server; for a split server, its election actor's */
   servers: Proc[] = [];
   sessions: Proc[] = [];
+  /** the processes of split servers, by server id */
+  readonly actors = new Map<number, Record<SplitActor, Proc>>();
 
   private constructor(readonly nats: EmbeddedNats, readonly dir: string, private readonly opts: Required<ClusterOptions>) {}
 
   static async start(opts: ClusterOptions = {}): Promise<Cluster> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-test-'));
     const nats = await startEmbeddedNats({ dir, quiet: true });
-    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, ...opts };
+    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, split: [], ...opts };
     const cluster = new Cluster(nats, dir, full);
-    for (let id = 1; id <= full.servers; id++) cluster.servers.push(cluster.spawnServer(id));
+    for (let id = 1; id <= full.servers; id++) {
+      if (!full.split.includes(id)) {
+        cluster.servers.push(cluster.spawnServer(id));
+        continue;
+      }
+      const actors = Object.fromEntries(SPLIT_ACTORS.map((a) => [a, cluster.spawnServer(id, a)])) as Record<SplitActor, Proc>;
+      cluster.actors.set(id, actors);
+      cluster.servers.push(actors.election);
+    }
     for (let i = 0; i < full.sessions; i++) cluster.sessions.push(cluster.spawnSession());
     try {
       await cluster.waitServing();
@@ -80,9 +96,19 @@ export class Cluster {
 
   get url(): string { return this.nats.url; }
 
-  spawnServer(id: number): Proc {
+  spawnServer(id: number, actor?: SplitActor): Proc {
     const voters = Array.from({ length: this.opts.servers }, (_, i) => i + 1).join(',');
-    return this.spawn(`server-${id}`, ['server', '--id', String(id), '--voters', voters, '--data', path.join(this.dir, `server-${id}`), ...this.opts.serverArgs]);
+    const args = ['server', '--id', String(id), '--voters', voters, '--data', path.join(this.dir, `server-${id}`), ...this.opts.serverArgs];
+    return actor ? this.spawn(`server-${id}-${actor}`, [...args, '--actor', actor]) : this.spawn(`server-${id}`, args);
+  }
+
+  /** kill -9 of one actor process of a split server, and a fresh one on the same data directory. */
+  async restartActor(id: number, actor: SplitActor): Promise<void> {
+    const actors = this.actors.get(id);
+    if (!actors) throw new Error(`server ${id} is not split`);
+    await actors[actor].kill('SIGKILL');
+    actors[actor] = this.spawnServer(id, actor);
+    if (actor === 'election') this.servers[id - 1] = actors.election;
   }
 
   spawnSession(): Proc {
@@ -156,12 +182,17 @@ export class Cluster {
     return connect({ servers: this.url, ensemble: this.ensemble, ...opts });
   }
 
+  private all(): Proc[] {
+    const split = [...this.actors.values()].flatMap((a) => [a.proposer, a.follower]);
+    return [...this.sessions, ...this.servers, ...split];
+  }
+
   logs(): string {
-    return [...this.servers, ...this.sessions].map((p) => `--- ${p.name}\n${p.output}`).join('\n');
+    return this.all().map((p) => `--- ${p.name}\n${p.output}`).join('\n');
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.sessions, ...this.servers].map((p) => p.stop()));
+    await Promise.all(this.all().map((p) => p.stop()));
     await this.nats.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }

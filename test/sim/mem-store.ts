@@ -134,6 +134,10 @@ export class MemStore implements Store {
     this.lastQueued = zxid;
   }
 
+  // One process per server in the simulator: nobody else can claim or move the disk.
+  async claim(): Promise<void> {}
+  reload(): void {}
+
   async close(): Promise<void> {
     this.crash();
   }
