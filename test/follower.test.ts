@@ -154,4 +154,19 @@ test('messages of another epoch are ignored; silence past syncLimit ends the lea
   assert.equal(f.step({ kind: 'message', msg: { type: 'ping', epoch: 5, committedZxid: 0, lastZxid: 0 } }), [], 'a stopped follower does nothing');
 });
 
+test('a late answer to an old resync (a SNAP or TRUNC below what is logged) is ignored: acked entries are never dropped', () => {
+  const f = joined();
+  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 3), entries: [e(z(4, 4))] } });
+  f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 4) } });
+  f.step({ kind: 'logged', zxid: z(4, 4) });
+  f.step({ kind: 'currentEpochPersisted', epoch: 5 });
+  f.step({ kind: 'message', msg: { type: 'upToDate', epoch: 5 } });
+  f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 4), entries: [e(z(5, 1)), e(z(5, 2))] } });
+  assert.equal(kinds(f.step({ kind: 'logged', zxid: z(5, 2) })), ['send:ack']);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'snap', epoch: 5, zxid: z(5, 1), chunks: [] } }), [], 'no snapshot below the acked log');
+  assert.equal(f.step({ kind: 'message', msg: { type: 'trunc', epoch: 5, zxid: z(5, 1) } }), [], 'no truncation of acked entries');
+  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(5, 1), entries: [e(z(5, 2)), e(z(5, 3))] } }), [{ kind: 'appendLog', entries: [e(z(5, 3))] }], 'its DIFF only adds what is new');
+  assert.equal(f.step({ kind: 'message', msg: { type: 'snap', epoch: 5, zxid: z(5, 9), chunks: [] } }), [{ kind: 'installSnapshot', zxid: z(5, 9), chunks: [] }], 'a snapshot ahead of the log still installs');
+});
+
 test.run();

@@ -13,16 +13,32 @@ const child = spawn(process.execPath, [path.join(root, 'node_modules/uvu/bin.js'
   env: { ...process.env, FORCE_COLOR: '0' },
 });
 let out = '';
+let lingering;
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   out += chunk.toString();
+  // uvu prints its summary last; a process that stays on after it has a test's handle left open.
+  if (!lingering && /Duration:/.test(out)) {
+    lingering = setTimeout(() => {
+      out += '\nthe tests finished but their process did not exit: a test left a connection or timer open\n';
+      console.log('the tests finished but their process did not exit: a test left a connection or timer open');
+      child.kill('SIGKILL');
+    }, 20_000);
+    lingering.unref();
+  }
 });
 child.on('close', (code) => {
-  const num = (label) => Number((out.match(new RegExp(`${label}:\\s+(\\d+)`)) ?? [])[1] ?? 0);
-  const total = num('Total');
-  const passed = num('Passed');
-  const skipped = num('Skipped');
+  // Each file ends its line of dots with "(passed / total)"; uvu's own summary undercounts
+  // when a test fails, so the files' lines are summed instead.
+  let total = 0;
+  let passed = 0;
+  for (const m of out.replace(/\x1b\[[0-9;]*m/g, '').matchAll(/\((\d+) \/ (\d+)\)\s*$/gm)) {
+    passed += Number(m[1]);
+    total += Number(m[2]);
+  }
+  const skipped = Number((out.match(/Skipped:\s+(\d+)/) ?? [])[1] ?? 0);
   const failed = Math.max(total - passed - skipped, code === 0 ? 0 : 1);
+  clearTimeout(lingering);
   console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   process.exit(code === 0 && failed === 0 ? 0 : 1);
 });

@@ -125,10 +125,12 @@ export class Follower {
     this.syncStarted = true;
     switch (msg.type) {
       case 'trunc':
+        if (this.staleSync(msg.zxid)) return [];
         if (msg.zxid < this.lastApplied) return this.giveUp(`leader asked to truncate below applied 0x${this.lastApplied.toString(16)}`);
         this.blocked = true;
         return [{ kind: 'truncate', zxid: msg.zxid }];
       case 'snap':
+        if (this.staleSync(msg.zxid)) return [];
         this.blocked = true;
         return [{ kind: 'installSnapshot', zxid: msg.zxid, chunks: msg.chunks }];
       case 'diff':
@@ -162,6 +164,16 @@ export class Follower {
       default:
         return [];
     }
+  }
+
+  /**
+   * Once NEWLEADER is acknowledged, this log is a prefix of the leader's history, which only
+   * grows within its epoch: a TRUNC or SNAP that would take the log back below what is logged
+   * here answers a resync request that an earlier sync already served (NATS delivered an old
+   * one late, or twice). Obeying it would drop entries this follower acknowledged.
+   */
+  private staleSync(zxid: number): boolean {
+    return this.newLeaderAcked && zxid < this.lastQueued;
   }
 
   private onAcceptedEpochPersisted(epoch: number): FollowerOutput[] {

@@ -8,11 +8,14 @@ import { VotingServer } from '../../actors/server/voting-server.js';
 import { DataTree } from '../../storage/data-tree.js';
 import type { LogEntry } from '../../storage/txn.js';
 import { decode, encode } from '../../transport/codec.js';
-import { isErrorReply, type WriteBatchReply } from '../../transport/messages.js';
+import { isErrorReply, parsePeerMessage, type PeerMessage, type WriteBatchReply } from '../../transport/messages.js';
 import { Subjects } from '../../transport/subjects.js';
 import { MemNet, type MemBus } from './mem-bus.js';
 import { Disk, MemStore } from './mem-store.js';
 import { Scheduler } from './scheduler.js';
+import { startRegisterClients } from './clients.js';
+import { check } from '../linearize/checker.js';
+import { znodeModel } from '../linearize/znode-model.js';
 
 export interface SimOptions {
   seed: number;
@@ -20,6 +23,38 @@ export interface SimOptions {
   /** virtual ms of faults, then of calm before the final checks */
   faultMs?: number;
   calmMs?: number;
+  /** a scripted run in place of the random storm (see scenarios.ts) */
+  scenario?: Scenario;
+}
+
+/** What a scenario can see and do while a run goes on. */
+export interface SimContext {
+  sched: Scheduler;
+  net: MemNet;
+  servers: number;
+  log(message: string): void;
+  crash(id: number): void;
+  start(id: number): void;
+  running(id: number): boolean;
+  /** the server whose status says it leads, if any */
+  leader(): number | undefined;
+  store(id: number): MemStore | undefined;
+  /** peer messages as servers publish them, decoded */
+  onPeerMessage(fn: (from: number, msg: PeerMessage, subject: string) => void): void;
+  /** after each simulated fsync of server id, before the writes it made durable are reported */
+  onFlush(id: number, fn: (disk: Disk) => void): void;
+  /** a violation the scenario found (or a sign it did not exercise what it is for) */
+  fail(message: string): void;
+}
+
+export interface Scenario {
+  name: string;
+  /** arranges its faults; called once the servers were started */
+  play(ctx: SimContext): void;
+  /** whether this run reached the moment the scenario is about (its test counts them) */
+  exercised(): boolean;
+  /** client writes every this many virtual ms (default 25) */
+  writeEveryMs?: number;
 }
 
 export interface SimResult {
@@ -28,8 +63,12 @@ export interface SimResult {
   violations: string[];
   trace: string[];
   acked: number;
+  /** operations of the linearizability-checked clients */
+  checked: number;
   faults: number;
   events: number;
+  /** a scenario's run reached its moment */
+  exercised: boolean;
 }
 
 interface Node {
@@ -42,8 +81,10 @@ interface Node {
   starting: boolean;
 }
 
-// Every server's tree applies through here: one zxid must always mean one transaction.
+// Every server's tree applies through here, and a tree applies only committed transactions:
+// one zxid must always mean one transaction, and none of them may ever be lost.
 const appliedByZxid = new Map<number, string>();
+const committedEntries = new Map<number, Uint8Array>();
 let onApply: ((entry: LogEntry) => void) | undefined;
 const realApply = DataTree.prototype.apply;
 DataTree.prototype.apply = function (this: DataTree, entry: LogEntry) {
@@ -67,11 +108,14 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   let events = 0;
 
   appliedByZxid.clear();
+  committedEntries.clear();
   onApply = (entry) => {
     const txn = JSON.stringify(entry.txn, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
     const seen = appliedByZxid.get(entry.zxid);
-    if (seen === undefined) appliedByZxid.set(entry.zxid, txn);
-    else if (seen !== txn) violations.push(`zxid 0x${entry.zxid.toString(16)} applied as two different transactions`);
+    if (seen === undefined) {
+      appliedByZxid.set(entry.zxid, txn);
+      committedEntries.set(entry.zxid, encode(entry));
+    } else if (seen !== txn) violations.push(`zxid 0x${entry.zxid.toString(16)} applied as two different transactions`);
   };
 
   const start = (node: Node) => {
@@ -82,6 +126,7 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
     const store = new MemStore(node.disk, sched, 2);
     node.bus = bus;
     node.store = store;
+    store.onFlush = (disk) => flushHooks.get(node.id)?.(disk);
     node.kill = () => { clock.kill(); bus.crash(); store.crash(); };
     void VotingServer.start({
       serverId: node.id, voters, dataDir: `sim-${node.id}`, bus, subjects, snapshotEvery: 40, keepSnapshots: 2,
@@ -105,7 +150,7 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   const acked: { path: string; zxid: number }[] = [];
   let next = 0;
   const clientClock = sched.clock();
-  clientClock.every(25, () => {
+  clientClock.every(opts.scenario?.writeEveryMs ?? 25, () => {
     const path = `/k${next++}`;
     const batch = { writes: [{ sessionId: 0, op: { op: 'create', path, data: new Uint8Array([next & 0xff]), mode: 0 } }] };
     client.request(subjects.proposerWrite, encode(batch), 500).then((raw) => {
@@ -114,6 +159,9 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
       if (outcome && !isErrorReply(outcome)) acked.push({ path, zxid: outcome.zxid });
     }, () => undefined);
   });
+
+  // Clients whose history of versioned writes and checks must be linearizable.
+  const registers = startRegisterClients(net, sched, subjects, 3);
 
   // Leadership: at most one established leader per epoch, ever.
   const leaderOfEpoch = new Map<number, number>();
@@ -128,14 +176,56 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
     }
   };
 
+  // Acks go in log order (ZOOKEEPER-4685): within one epoch, a follower never acks less than before.
+  const peerHooks: ((from: number, msg: PeerMessage, subject: string) => void)[] = [];
+  const lastAck = new Map<string, number>();
+  peerHooks.push((from, msg) => {
+    if (msg.type !== 'ack') return;
+    const key = `${from}@${msg.epoch}`;
+    if (msg.zxid < (lastAck.get(key) ?? 0)) violations.push(`s${from} acked 0x${msg.zxid.toString(16)} after 0x${lastAck.get(key)!.toString(16)} in epoch ${msg.epoch}`);
+    lastAck.set(key, Math.max(msg.zxid, lastAck.get(key) ?? 0));
+  });
+  net.onPublish = (from, subject, data) => {
+    if (!from.startsWith('s') || !subject.startsWith(`${subjects.prefix}.peer.`)) return;
+    let msg: PeerMessage;
+    try {
+      msg = parsePeerMessage(decode(data));
+    } catch {
+      return;
+    }
+    for (const h of peerHooks) h(Number(from.slice(1)), msg, subject);
+  };
+  const flushHooks = new Map<number, (disk: Disk) => void>();
+
   for (const n of nodes) start(n);
 
-  // The storm.
   const random = sched.random;
-  net.faults.drop = random() * 0.08;
-  net.faults.duplicate = random() * 0.04;
+  if (opts.scenario) {
+    const node = (id: number) => nodes[id - 1]!;
+    opts.scenario.play({
+      sched, net, servers: opts.servers,
+      log: (m) => log(`[scenario] ${m}`),
+      crash: (id) => crash(node(id)),
+      start: (id) => {
+        if (node(id).server || node(id).starting) return;
+        log(`[sim] restart s${id}`);
+        start(node(id));
+      },
+      running: (id) => node(id).server !== undefined,
+      leader: () => nodes.find((n) => n.server?.status().role === 'leader')?.id,
+      store: (id) => node(id).store,
+      onPeerMessage: (fn) => peerHooks.push(fn),
+      onFlush: (id, fn) => flushHooks.set(id, fn),
+      fail: (m) => violations.push(m),
+    });
+  }
+  // The storm, unless a scenario scripts the run.
+  if (!opts.scenario) {
+    net.faults.drop = random() * 0.08;
+    net.faults.duplicate = random() * 0.04;
+  }
   net.faults.maxDelayMs = 1 + random() * 30;
-  for (let t = 200 + random() * 300; t < faultMs; t += 150 + random() * 500) {
+  for (let t = 200 + random() * 300; !opts.scenario && t < faultMs; t += 150 + random() * 500) {
     sched.at(t, () => {
       faults++;
       const node = nodes[Math.floor(random() * nodes.length)]!;
@@ -168,6 +258,7 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   });
   await sched.run(faultMs + calmMs, checkStep);
   clientClock.kill();
+  registers.stop();
   await sched.run(faultMs + calmMs + 2000, checkStep);
 
   // Final: every server holds the same tree, and every acknowledged write is in it.
@@ -180,11 +271,30 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   const roles = live.map((n) => n.server!.status().role);
   if (roles.filter((r) => r === 'leader').length !== 1) violations.push(`after the calm, roles are ${roles.join(',')}`);
   const finalTree = live[0]?.server?.tree;
+  // A committed transaction is never lost: the final tree is every transaction any server ever
+  // committed, applied in zxid order, and nothing else.
+  const replay = new DataTree();
+  for (const z of [...committedEntries.keys()].sort((a, b) => a - b)) realApply.call(replay, decode(committedEntries.get(z)!) as LogEntry);
+  if (finalTree && digests.size === 1 && replay.digest() !== finalTree.digest()) {
+    violations.push(`a committed transaction was lost: the final tree (0x${finalTree.lastAppliedZxid.toString(16)}) is not the ${committedEntries.size} transactions ever committed (0x${replay.lastAppliedZxid.toString(16)})`);
+  }
   for (const a of acked) {
     if (finalTree && !finalTree.has(a.path)) violations.push(`acknowledged write ${a.path} (0x${a.zxid.toString(16)}) was lost`);
   }
+  const linearizable = check(znodeModel, registers.history, { timeoutMs: 20_000 });
+  if (!linearizable.ok) violations.push(`the clients' history (${registers.history.length} operations) is not linearizable${linearizable.timedOut ? ' (the check timed out)' : ''}: ${linearizable.explanation}`);
+  // No hole in any server's log (ZOOKEEPER-4925): within an epoch, zxids follow one another.
+  for (const n of nodes) {
+    const zxids = n.disk.log.map(([z]) => z);
+    for (let i = 1; i < zxids.length; i++) {
+      const [a, b] = [zxids[i - 1]!, zxids[i]!];
+      if (Math.floor(a / 2 ** 32) === Math.floor(b / 2 ** 32) && b !== a + 1) violations.push(`s${n.id}'s log jumps from 0x${a.toString(16)} to 0x${b.toString(16)}`);
+    }
+  }
+
   for (const n of nodes) n.kill?.();
   client.crash();
   onApply = undefined;
-  return { seed: opts.seed, servers: opts.servers, violations, trace, acked: acked.length, faults, events };
+  net.onPublish = undefined;
+  return { seed: opts.seed, servers: opts.servers, violations, trace, acked: acked.length, checked: registers.history.length, faults, events, exercised: opts.scenario?.exercised() ?? true };
 }

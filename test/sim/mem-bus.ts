@@ -41,6 +41,8 @@ export class MemNet {
   private readonly channelClock = new Map<string, number>();
   readonly faults: Faults = { drop: 0, duplicate: 0, maxDelayMs: 0, blocked: new Set() };
   delivered = 0;
+  /** Sees every message as it is published (scenarios crash a server at a protocol step; invariants watch acks). */
+  onPublish?: (from: string, subject: string, data: Uint8Array) => void;
 
   constructor(readonly sched: Scheduler) {}
 
@@ -58,6 +60,7 @@ export class MemNet {
   newInbox(): string { return `_INBOX.${++this.inbox}`; }
 
   route(from: string, subject: string, data: Uint8Array, reply?: string): number {
+    this.onPublish?.(from, subject, data);
     const targets: Sub[] = [];
     const groups = new Map<string, Sub[]>();
     for (const s of this.subs) {
@@ -73,7 +76,9 @@ export class MemNet {
   private send(from: string, to: Sub, msg: BusMessage): void {
     const { sched, faults } = this;
     if (faults.blocked.has(`${from}>${to.node}`) || sched.random() < faults.drop) return;
-    const copies = sched.random() < faults.duplicate ? 2 : 1;
+    // Duplicates stand for the protocol's own re-sends between servers; NATS itself never
+    // delivers a client's request twice, and a write applied twice is no fault of the ensemble.
+    const copies = from !== 'client' && sched.random() < faults.duplicate ? 2 : 1;
     const key = `${from}>${to.node}`;
     for (let i = 0; i < copies; i++) {
       const at = Math.max(this.channelClock.get(key) ?? 0, sched.now + sched.random() * faults.maxDelayMs);
@@ -94,7 +99,12 @@ export class MemBus implements Bus {
 
   constructor(private readonly net: MemNet, readonly node: string) {}
 
+  inbox(): string {
+    return this.net.newInbox();
+  }
+
   publish(subject: string, data: Uint8Array): void {
+    // A hook may crash this very process while its message is being routed.
     if (!this.dead) this.net.route(this.node, subject, data);
   }
 

@@ -23,6 +23,8 @@ export class MemStore implements Store {
   private dead = false;
   private lastQueued: number;
   private committed = 0;
+  /** Called after every simulated fsync, before the writes it made durable are reported. */
+  onFlush?: (disk: Disk) => void;
 
   constructor(private readonly disk: Disk, private readonly sched: Scheduler, private readonly keep: number) {
     this.lastQueued = Math.max(disk.log.length ? disk.log[disk.log.length - 1]![0] : 0, this.latestSnapshot()?.zxid ?? 0);
@@ -46,6 +48,9 @@ export class MemStore implements Store {
         for (const c of changes) c();
         this.persistCommitted();
         this.disk.flushes++;
+        this.onFlush?.(this.disk);
+        // A scenario may crash the server the moment something became durable.
+        if (this.dead) return;
         for (const w of waiters) w();
       });
     });

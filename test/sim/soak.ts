@@ -8,7 +8,7 @@ const { values } = parseArgs({ options: { minutes: { type: 'string' }, seed: { t
 
 if (values.seed) {
   const r = await simulate({ seed: Number(values.seed), servers: Number(values.servers ?? 3) });
-  console.log(r.violations.length ? report(r, 400) : `seed ${r.seed}: no violation (${r.acked} writes acknowledged, ${r.faults} faults, ${r.events} events)`);
+  console.log(r.violations.length ? report(r, 400) : `seed ${r.seed}: no violation (${r.acked} writes acknowledged, ${r.checked} client operations linearizable, ${r.faults} faults, ${r.events} events)`);
   process.exit(r.violations.length ? 1 : 0);
 }
 
