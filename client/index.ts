@@ -1,7 +1,10 @@
 // The natszk client library: `import { connect } from 'natszk'`.
 // One NATS connection; with a session (the default) every request goes to the session actor
-// that holds the session, in order; sessionless mode sends one-shot requests to any actor.
+// that holds the session, in order, and watch events and session states arrive on an inbox of
+// the client's own. When that actor goes away the client resumes its session on another one,
+// with its watches; sessionless mode sends one-shot requests to any actor.
 
+import { EventEmitter } from 'node:events';
 import { ZkError, errorName, type ErrorName } from '../storage/errors.js';
 import { CreateMode, type CreateModeValue, type Stat } from '../storage/txn.js';
 import type { Bus } from '../transport/bus.js';
@@ -11,8 +14,13 @@ import { isErrorReply } from '../transport/messages.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { DEFAULT_ENSEMBLE, Subjects } from '../transport/subjects.js';
 
+import { Watchers, type RemovableWatch, type WatchEvent, type WatchKind, type Watcher } from './watchers.js';
+
 export { ZkError, CreateMode };
-export type { Stat, ErrorName, CreateModeValue };
+export type { Stat, ErrorName, CreateModeValue, WatchEvent, Watcher, RemovableWatch };
+
+/** connected: requests flow; disconnected: resuming on another actor; expired: the session is gone for good. */
+export type SessionState = 'connected' | 'disconnected' | 'expired';
 
 export type CreateModeName = 'persistent' | 'ephemeral' | 'persistentSequential' | 'ephemeralSequential' | 'container' | 'persistentWithTtl' | 'persistentSequentialWithTtl';
 
@@ -57,30 +65,45 @@ interface SessionInfo {
   actor: string;
 }
 
-export class Client {
+export interface ReadOptions {
+  /** a one-shot watch: called once, at the next change of what this read returned */
+  watch?: Watcher;
+}
+
+export class Client extends EventEmitter {
   /** Highest zxid this client has seen: it never accepts older state than this. */
   lastZxid = 0;
   private pinger?: NodeJS.Timeout;
+  private state: SessionState = 'connected';
+  private reconnecting?: Promise<void>;
+  private lastHeardAt = Date.now();
+  private readonly watchers = new Watchers();
+  private closed = false;
 
   private constructor(
     private readonly bus: Bus,
     private readonly subjects: Subjects,
     private readonly requestTimeout: number,
-    private readonly session: SessionInfo | undefined,
-  ) {}
+    private session: SessionInfo | undefined,
+    private readonly events: string | undefined,
+  ) {
+    super();
+  }
 
   static async connect(opts: ConnectOptions): Promise<Client> {
     const bus = await NatsBus.connect({ servers: opts.servers, name: 'natszk-client' });
     const subjects = new Subjects(opts.ensemble ?? process.env.NATSZK_ENSEMBLE ?? DEFAULT_ENSEMBLE);
     const requestTimeout = opts.requestTimeout ?? 10_000;
-    if (opts.sessionless) return new Client(bus, subjects, requestTimeout, undefined);
+    if (opts.sessionless) return new Client(bus, subjects, requestTimeout, undefined, undefined);
     try {
-      const reply = await call(bus, subjects.sessionOpen, { timeout: opts.sessionTimeout ?? 30_000 }, requestTimeout);
-      const session = reply as unknown as SessionInfo;
-      const client = new Client(bus, subjects, requestTimeout, session);
+      const events = bus.inbox();
+      const client = new Client(bus, subjects, requestTimeout, undefined, events);
+      bus.subscribe(events, (m) => client.onEvent(decode(m.data) as Record<string, unknown>));
+      const reply = await call(bus, subjects.sessionOpen, { timeout: opts.sessionTimeout ?? 30_000, events }, requestTimeout);
+      client.session = reply as unknown as SessionInfo;
       client.seen(reply);
       // A session lives while its client is heard from; a third of the timeout leaves room for a lost ping.
-      client.pinger = setInterval(() => client.request({ op: 'ping' }).catch(() => undefined), Math.max(100, Math.floor(session.timeout / 3)));
+      client.pinger = setInterval(() => client.request({ op: 'ping' }).catch(() => undefined), Math.max(100, Math.floor(client.session.timeout / 3)));
       client.pinger.unref();
       return client;
     } catch (err) {
@@ -91,6 +114,9 @@ export class Client {
 
   get sessionId(): number | undefined { return this.session?.sessionId; }
   get sessionTimeout(): number | undefined { return this.session?.timeout; }
+  /** The session actor that holds this client's session now. */
+  get actor(): string | undefined { return this.session?.actor; }
+  get sessionState(): SessionState { return this.state; }
 
   async create(path: string, data: Data = '', opts: CreateOptions = {}): Promise<string> {
     const r = await this.request({ op: 'create', path, data, mode: opts.mode ?? CreateMode.PERSISTENT, ttl: opts.ttl });
@@ -103,8 +129,8 @@ export class Client {
     return { path: r.path as string, stat: r.stat as Stat };
   }
 
-  async getData(path: string): Promise<{ data: Uint8Array; stat: Stat }> {
-    const r = await this.request({ op: 'getData', path });
+  async getData(path: string, opts: ReadOptions = {}): Promise<{ data: Uint8Array; stat: Stat }> {
+    const r = await this.watchedRead({ op: 'getData', path }, 'data', opts.watch);
     return { data: r.data as Uint8Array, stat: r.stat as Stat };
   }
 
@@ -116,17 +142,38 @@ export class Client {
     await this.request({ op: 'delete', path, version });
   }
 
-  async exists(path: string): Promise<Stat | null> {
-    return ((await this.request({ op: 'exists', path })).stat as Stat | null) ?? null;
+  /** With a watch: fires on the node's creation if it is absent, else on its next change. */
+  async exists(path: string, opts: ReadOptions = {}): Promise<Stat | null> {
+    const r = await this.watchedRead({ op: 'exists', path }, 'exist', opts.watch);
+    const stat = (r.stat as Stat | null) ?? null;
+    if (opts.watch && stat) this.watchers.move('exist', 'data', path, opts.watch);
+    return stat;
   }
 
-  async getChildren(path: string): Promise<string[]> {
-    return (await this.request({ op: 'getChildren', path })).children as string[];
+  async getChildren(path: string, opts: ReadOptions = {}): Promise<string[]> {
+    return (await this.watchedRead({ op: 'getChildren', path }, 'child', opts.watch)).children as string[];
   }
 
-  async getChildren2(path: string): Promise<{ children: string[]; stat: Stat }> {
-    const r = await this.request({ op: 'getChildren', path });
+  async getChildren2(path: string, opts: ReadOptions = {}): Promise<{ children: string[]; stat: Stat }> {
+    const r = await this.watchedRead({ op: 'getChildren', path }, 'child', opts.watch);
     return { children: r.children as string[], stat: r.stat as Stat };
+  }
+
+  /** A watch that stays: every change of path (persistent), or of path and all below it but child lists (persistentRecursive). */
+  async addWatch(path: string, watcher: Watcher, mode: 'persistent' | 'persistentRecursive' = 'persistent'): Promise<void> {
+    this.watchers.add(mode, path, watcher);
+    try {
+      await this.request({ op: 'addWatch', path, mode });
+    } catch (err) {
+      this.watchers.delete(mode, path, watcher);
+      throw err;
+    }
+  }
+
+  /** Removes this session's watches of a type on path; NOWATCHER when there was none. */
+  async removeWatches(path: string, type: RemovableWatch = 'any'): Promise<void> {
+    await this.request({ op: 'removeWatches', path, type });
+    this.watchers.removeAll(path, type);
   }
 
   /** All or nothing. On failure throws a ZkError whose `results` has one entry per op. */
@@ -140,23 +187,99 @@ export class Client {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.pinger);
     try {
-      if (this.session) await this.request({ op: 'close' });
+      if (this.session && this.state !== 'expired') await this.request({ op: 'close' });
     } finally {
       await this.bus.close();
     }
   }
 
-  private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    let subject = this.subjects.api;
-    if (this.session) {
-      subject = this.subjects.sessionActor(this.session.actor);
-      body = { ...body, session: this.session.sessionId, secret: this.session.secret };
+  /** The watcher is armed before the request goes, so an event that overtakes the reply still finds it. */
+  private async watchedRead(body: Record<string, unknown>, kind: WatchKind, watcher: Watcher | undefined): Promise<Record<string, unknown>> {
+    if (!watcher) return this.request(body);
+    if (!this.session) throw new ZkError('BADARGUMENTS', 'watches need a session; connect without sessionless');
+    this.watchers.add(kind, body.path as string, watcher);
+    try {
+      return await this.request({ ...body, watch: true });
+    } catch (err) {
+      this.watchers.delete(kind, body.path as string, watcher);
+      throw err;
     }
-    const reply = await call(this.bus, subject, body, this.requestTimeout);
-    this.seen(reply);
-    return reply;
+  }
+
+  private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (!this.session) {
+      const reply = await call(this.bus, this.subjects.api, body, this.requestTimeout);
+      this.seen(reply);
+      return reply;
+    }
+    if (this.state === 'expired') throw new ZkError('SESSIONEXPIRED', `session 0x${this.session.sessionId.toString(16)} has expired`);
+    if (this.reconnecting) await this.reconnecting;
+    const session = this.session;
+    try {
+      const reply = await call(this.bus, this.subjects.sessionActor(session.actor), { ...body, session: session.sessionId, secret: session.secret }, this.requestTimeout);
+      this.lastHeardAt = Date.now();
+      this.seen(reply);
+      return reply;
+    } catch (err) {
+      // The actor is gone (no responders, silence) or no longer holds the session: move it.
+      const code = (err as ZkError).codeName;
+      if ((code === 'CONNECTIONLOSS' || code === 'SESSIONEXPIRED') && !this.closed && session === this.session) void this.reconnect();
+      throw err;
+    }
+  }
+
+  /**
+   * Resumes the session on any actor of the queue group, with the last zxid seen and the armed
+   * watches, until it succeeds, the ensemble says the session expired, or its timeout has
+   * passed since this client was last heard.
+   */
+  private reconnect(): Promise<void> {
+    if (this.reconnecting || this.state === 'expired') return this.reconnecting ?? Promise.resolve();
+    this.setState('disconnected');
+    const session = this.session!;
+    this.reconnecting = (async () => {
+      for (let attempt = 0; !this.closed; attempt++) {
+        try {
+          const reply = await call(this.bus, this.subjects.sessionOpen, {
+            timeout: session.timeout, events: this.events,
+            resume: { session: session.sessionId, secret: session.secret, lastZxid: this.lastZxid, watches: this.watchers.armed() },
+          }, Math.min(this.requestTimeout, session.timeout));
+          this.session = reply as unknown as SessionInfo;
+          this.lastHeardAt = Date.now();
+          this.seen(reply);
+          this.setState('connected');
+          return;
+        } catch (err) {
+          if ((err as ZkError).codeName === 'SESSIONEXPIRED' || Date.now() - this.lastHeardAt > session.timeout) {
+            this.setState('expired');
+            return;
+          }
+          await new Promise((r) => setTimeout(r, Math.min(500, 50 * (attempt + 1))));
+        }
+      }
+    })().finally(() => { this.reconnecting = undefined; });
+    return this.reconnecting;
+  }
+
+  private onEvent(body: Record<string, unknown>): void {
+    if (body.state === 'expired') {
+      this.setState('expired');
+      return;
+    }
+    for (const e of (body.events as WatchEvent[] | undefined) ?? []) {
+      if (e.zxid > this.lastZxid) this.lastZxid = e.zxid;
+      this.watchers.dispatch(e);
+    }
+  }
+
+  private setState(state: SessionState): void {
+    if (this.state === state || this.state === 'expired') return;
+    this.state = state;
+    if (state === 'expired') clearInterval(this.pinger);
+    this.emit('state', state);
   }
 
   private seen(reply: Record<string, unknown>): void {

@@ -8,6 +8,12 @@ import { ZkError } from './errors.js';
 import { nameOf, parentOf } from './paths.js';
 import type { LogEntry, NodeKind, Stat, Txn, TxnResult } from './txn.js';
 
+/** A session the ensemble knows: its negotiated timeout and the hash of its secret. */
+export interface LiveSession {
+  timeoutMs: number;
+  secretHash: string;
+}
+
 interface Node {
   data: Uint8Array;
   /** numChildren is kept as children.size, never stored */
@@ -36,7 +42,7 @@ function blankNode(): Node {
 export class DataTree {
   private readonly nodes = new Map<string, Node>();
   private readonly ephemerals = new Map<number, Set<string>>();
-  private readonly liveSessions = new Map<number, { timeoutMs: number }>();
+  private readonly liveSessions = new Map<number, LiveSession>();
   lastAppliedZxid = 0;
   private preimages?: Map<string, SnapshotNode | null>;
 
@@ -45,7 +51,7 @@ export class DataTree {
     for (const path of SYSTEM_NODES) this.insert(path, blankNode());
   }
 
-  get sessions(): ReadonlyMap<number, { timeoutMs: number }> { return this.liveSessions; }
+  get sessions(): ReadonlyMap<number, LiveSession> { return this.liveSessions; }
   get nodeCount(): number { return this.nodes.size; }
 
   // ---------- reads ----------
@@ -166,7 +172,7 @@ export class DataTree {
       case 'multi':
         return { type: 'multi', results: txn.txns.map((t) => this.applyTxn(t, zxid, time)) };
       case 'createSession':
-        this.liveSessions.set(txn.sessionId, { timeoutMs: txn.timeoutMs });
+        this.liveSessions.set(txn.sessionId, { timeoutMs: txn.timeoutMs, secretHash: txn.secretHash });
         return { type: 'createSession', sessionId: txn.sessionId, timeoutMs: txn.timeoutMs };
       case 'closeSession': {
         const deleted = this.ephemeralsOf(txn.sessionId);
@@ -213,7 +219,7 @@ export class DataTree {
     const preimages = new Map<string, SnapshotNode | null>();
     this.preimages = preimages;
     try {
-      let header: object | undefined = { zxid: this.lastAppliedZxid, sessions: [...this.liveSessions].map(([id, s]) => [id, s.timeoutMs]) };
+      let header: object | undefined = { zxid: this.lastAppliedZxid, sessions: [...this.liveSessions].map(([id, s]) => [id, s.timeoutMs, s.secretHash]) };
       const paths = [...this.nodes.keys()];
       let batch: SnapshotNode[] = [];
       let bytes = 0;
@@ -251,10 +257,10 @@ export class DataTree {
   static fromChunks(chunks: Iterable<Uint8Array>): DataTree {
     const tree = new DataTree(true);
     for (const chunk of chunks) {
-      const { header, nodes } = decode(chunk) as { header?: { zxid: number; sessions: [number, number][] }; nodes: SnapshotNode[] };
+      const { header, nodes } = decode(chunk) as { header?: { zxid: number; sessions: [number, number, string][] }; nodes: SnapshotNode[] };
       if (header) {
         tree.lastAppliedZxid = header.zxid;
-        for (const [id, timeoutMs] of header.sessions) tree.liveSessions.set(id, { timeoutMs });
+        for (const [id, timeoutMs, secretHash] of header.sessions) tree.liveSessions.set(id, { timeoutMs, secretHash });
       }
       for (const [path, data, czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid, kind, ttlMs] of nodes) {
         tree.insert(path, {

@@ -53,7 +53,8 @@ export function modeIsSequential(mode: CreateModeValue): boolean {
 }
 
 export type Txn =
-  | { type: 'createSession'; sessionId: number; timeoutMs: number }
+  /** secretHash: sha-256 of the session's secret, so any session actor can let its holder resume it */
+  | { type: 'createSession'; sessionId: number; timeoutMs: number; secretHash: string }
   /** Deletes every ephemeral node of the session, in path order, then forgets the session. */
   | { type: 'closeSession'; sessionId: number }
   | {

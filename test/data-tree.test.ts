@@ -88,8 +88,8 @@ test('multi applies its parts in order with one zxid and returns per-part result
 
 test('sessions: closeSession removes exactly that session\'s ephemerals', () => {
   const t = new DataTree();
-  t.apply(entry({ type: 'createSession', sessionId: 77, timeoutMs: 5000 }));
-  t.apply(entry({ type: 'createSession', sessionId: 88, timeoutMs: 5000 }));
+  t.apply(entry({ type: 'createSession', sessionId: 77, timeoutMs: 5000, secretHash: 'h' }));
+  t.apply(entry({ type: 'createSession', sessionId: 88, timeoutMs: 5000, secretHash: 'h' }));
   t.apply(entry(create('/e1', '', 1, { kind: 'ephemeral', ephemeralOwner: 77 })));
   t.apply(entry(create('/e2', '', 2, { kind: 'ephemeral', ephemeralOwner: 77 })));
   t.apply(entry(create('/other', '', 3, { kind: 'ephemeral', ephemeralOwner: 88 })));
@@ -110,7 +110,7 @@ async function collect(gen: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
 
 test('snapshot / fromChunks round-trips every node, stat, session and the zxid, across chunks', async () => {
   const t = new DataTree();
-  t.apply(entry({ type: 'createSession', sessionId: 5, timeoutMs: 4000 }));
+  t.apply(entry({ type: 'createSession', sessionId: 5, timeoutMs: 4000, secretHash: 'h' }));
   t.apply(entry(create('/r', 'root')));
   for (let i = 0; i < 300; i++) t.apply(entry(create(`/r/n${i}`, 'x'.repeat(i), i + 1)));
   t.apply(entry(create('/r/n7/deep', 'd', 1)));
@@ -129,7 +129,7 @@ test('snapshot / fromChunks round-trips every node, stat, session and the zxid, 
 
 test('a snapshot is the tree as it was when it began, whatever changes while it is written', async () => {
   const t = new DataTree();
-  t.apply(entry({ type: 'createSession', sessionId: 9, timeoutMs: 4000 }));
+  t.apply(entry({ type: 'createSession', sessionId: 9, timeoutMs: 4000, secretHash: 'h' }));
   t.apply(entry(create('/s')));
   for (let i = 0; i < 200; i++) t.apply(entry(create(`/s/n${i}`, 'v'.repeat(50), i + 1)));
   const expected = t.digest();

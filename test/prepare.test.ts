@@ -55,7 +55,7 @@ test('create: NONODE without a parent, NODEEXISTS, NOCHILDRENFOREPHEMERALS', () 
   assert.is(l.err(create('/a/b')), 'NONODE');
   l.ok(create('/a'));
   assert.is(l.err(create('/a')), 'NODEEXISTS', 'a pending create counts');
-  const s = l.ok({ op: 'createSession', timeoutMs: 4000 }) as { sessionId: number };
+  const s = l.ok({ op: 'createSession', timeoutMs: 4000, secretHash: 'h' }) as { sessionId: number };
   l.ok(create('/a/e', 1), s.sessionId);
   assert.is(l.err(create('/a/e/child')), 'NOCHILDRENFOREPHEMERALS');
   l.commitAll();
@@ -137,7 +137,7 @@ test('multi: later ops see earlier ones; a failure rolls back and reports per op
 
 test('sessions: writes of a closed session are SESSIONEXPIRED; closeSession takes pending ephemerals too', () => {
   const l = new Leader();
-  const s = l.ok({ op: 'createSession', timeoutMs: 4000 }) as { sessionId: number };
+  const s = l.ok({ op: 'createSession', timeoutMs: 4000, secretHash: 'h' }) as { sessionId: number };
   l.commitAll();
   l.ok(create('/e1', 1), s.sessionId);
   l.commitAll();

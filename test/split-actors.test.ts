@@ -50,7 +50,8 @@ test('a split server: killing its active role actor, then its election actor, ea
     await inStep(cluster);
     const restarted = cluster.actors.get(SPLIT)![actor].output;
     if (actor === 'proposer') {
-      assert.ok(cluster.actors.get(SPLIT)!.election.output.includes('the proposer actor is silent'), 'the server stood aside while its proposer was down');
+      // The new process does not take over a leadership it did not start: a new election runs.
+      assert.match(cluster.actors.get(SPLIT)!.election.output, /looking for a leader \((the proposer actor restarted|the proposer actor is alive)/);
     }
     assert.match(restarted, /serving \(the (proposer|follower) actor/);
 

@@ -32,6 +32,8 @@ export interface Bus {
   subscribe(subject: string, handler: (msg: BusMessage) => void, opts?: { queue?: string }): Subscription;
   /** Rejects with NoRespondersError or RequestTimeoutError. */
   request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /** A fresh subject only this connection's owner listens on (replies, a client's events). */
+  inbox(): string;
   /** Largest message the bus carries. */
   readonly maxPayload: number;
   close(): Promise<void>;

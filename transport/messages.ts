@@ -158,8 +158,20 @@ export function parseClientOp(body: unknown, limits: Limits = DEFAULT_LIMITS): C
     case 'getData':
     case 'exists':
     case 'getChildren':
+      if (o.watch !== undefined && typeof o.watch !== 'boolean') throw new ZkError('BADARGUMENTS', `'watch' must be a boolean`);
+      return { op: o.op, path: path(o), watch: o.watch === true };
     case 'sync':
       return { op: o.op, path: path(o) };
+    case 'addWatch':
+      if (o.mode !== 'persistent' && o.mode !== 'persistentRecursive') throw new ZkError('BADARGUMENTS', `'mode' must be 'persistent' or 'persistentRecursive'`);
+      return { op: 'addWatch', path: path(o), mode: o.mode };
+    case 'removeWatches': {
+      const type = o.type ?? 'any';
+      if (type !== 'data' && type !== 'children' && type !== 'any' && type !== 'persistent' && type !== 'persistentRecursive') {
+        throw new ZkError('BADARGUMENTS', `'type' must be one of data, children, any, persistent, persistentRecursive`);
+      }
+      return { op: 'removeWatches', path: path(o), type };
+    }
     case 'multi': {
       const ops = o.ops;
       if (!Array.isArray(ops)) throw new ZkError('BADARGUMENTS', `'ops' must be an array`);
@@ -177,9 +189,44 @@ export function parseSessionFields(body: unknown): { sessionId: number; secret: 
   return { sessionId: int(o, 'session', undefined, 1), secret: str(o, 'secret') };
 }
 
-export function parseSessionOpen(body: unknown): { timeoutMs: number } {
+export interface SessionOpenRequest {
+  timeoutMs: number;
+  /** where the client hears watch events and session states: an inbox of its own */
+  events?: string;
+  /** resuming a session that lived on another actor */
+  resume?: { sessionId: number; secret: string; lastZxid: number; watches: Partial<Record<WatchKindName, string[]>> };
+}
+
+type WatchKindName = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive';
+const WATCH_KIND_NAMES: WatchKindName[] = ['data', 'exist', 'child', 'persistent', 'persistentRecursive'];
+
+export function parseSessionOpen(body: unknown): SessionOpenRequest {
   const o = requireObject(body, 'request');
-  return { timeoutMs: int(o, 'timeout', 30_000, 0) };
+  const out: SessionOpenRequest = { timeoutMs: int(o, 'timeout', 30_000, 0) };
+  if (o.events !== undefined) {
+    const events = str(o, 'events');
+    // Events go only to a client's own inbox, never onto an ensemble subject.
+    if (!/^_INBOX\.[A-Za-z0-9_\-.]+$/.test(events) || events.includes('..') || events.endsWith('.')) {
+      throw new ZkError('BADARGUMENTS', `'events' must be an _INBOX subject without wildcards`);
+    }
+    out.events = events;
+  }
+  if (o.resume !== undefined) {
+    const r = requireObject(o.resume, 'resume');
+    const watches: Partial<Record<WatchKindName, string[]>> = {};
+    const w = r.watches === undefined ? {} : requireObject(r.watches, 'watches');
+    for (const kind of WATCH_KIND_NAMES) {
+      if (w[kind] === undefined) continue;
+      if (!Array.isArray(w[kind])) throw new ZkError('BADARGUMENTS', `'watches.${kind}' must be an array of paths`);
+      watches[kind] = (w[kind] as unknown[]).map((p) => {
+        if (typeof p !== 'string') throw new ZkError('BADARGUMENTS', `'watches.${kind}' must be an array of paths`);
+        validatePath(p);
+        return p;
+      });
+    }
+    out.resume = { sessionId: int(r, 'session', undefined, 1), secret: str(r, 'secret'), lastZxid: int(r, 'lastZxid', 0, 0), watches };
+  }
+  return out;
 }
 
 // ---------- replies ----------
@@ -234,11 +281,11 @@ export function parseWriteBatch(body: unknown, limits: Limits): WriteBatch {
 /** Forwarded ops were validated by the session actor; the leader checks again, never trusting the wire. */
 function parseInternalOp(body: unknown, limits: Limits): LeaderOp {
   const o = requireObject(body, 'op');
-  if (o.op === 'createSession') return { op: 'createSession', timeoutMs: int(o, 'timeoutMs', undefined, 1) };
+  if (o.op === 'createSession') return { op: 'createSession', timeoutMs: int(o, 'timeoutMs', undefined, 1), secretHash: str(o, 'secretHash') };
   if (o.op === 'closeSession') return { op: 'closeSession' };
   const op = parseClientOp(o, limits);
-  if (op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren') {
-    throw new ZkError('BADARGUMENTS', `${op.op} is a read; session actors serve reads`);
+  if (op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren' || op.op === 'addWatch' || op.op === 'removeWatches') {
+    throw new ZkError('BADARGUMENTS', `${op.op} is served by session actors, not the leader`);
   }
   return op;
 }

@@ -34,6 +34,10 @@ export class NatsBus implements Bus {
     this.nc.publish(subject, data);
   }
 
+  inbox(): string {
+    return createInbox();
+  }
+
   subscribe(subject: string, handler: (msg: BusMessage) => void, opts: { queue?: string } = {}): Subscription {
     const sub = this.nc.subscribe(subject, {
       queue: opts.queue,

@@ -13,17 +13,22 @@ export type MultiSubOp = CreateOp | DeleteOp | SetDataOp | CheckOp;
 export type WriteOp =
   | MultiSubOp
   | { op: 'multi'; ops: MultiSubOp[] }
-  | { op: 'createSession'; timeoutMs: number }
+  | { op: 'createSession'; timeoutMs: number; secretHash: string }
   | { op: 'closeSession' };
 
-/** Operations served from a session actor's replica. */
+/** Operations served from a session actor's replica; `watch` leaves a one-shot watch (sessions only). */
 export type ReadOp =
-  | { op: 'getData'; path: string }
-  | { op: 'exists'; path: string }
-  | { op: 'getChildren'; path: string }
+  | { op: 'getData'; path: string; watch: boolean }
+  | { op: 'exists'; path: string; watch: boolean }
+  | { op: 'getChildren'; path: string; watch: boolean }
   | { op: 'sync'; path: string };
 
-export type ClientOp = WriteOp | ReadOp;
+/** Operations on a session's own watches, which live on its session actor. */
+export type WatchOp =
+  | { op: 'addWatch'; path: string; mode: 'persistent' | 'persistentRecursive' }
+  | { op: 'removeWatches'; path: string; type: 'data' | 'children' | 'any' | 'persistent' | 'persistentRecursive' };
+
+export type ClientOp = WriteOp | ReadOp | WatchOp;
 
 /** What a session actor forwards to the leader: writes, and sync barriers. */
 export type LeaderOp = WriteOp | { op: 'sync'; path: string };

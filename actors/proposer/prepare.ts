@@ -96,7 +96,7 @@ export class PendingView {
   private prepareOp(op: WriteOp, ctx: PrepareContext, layer: Map<string, ChangeRecord>, newEphemerals: string[]): Txn {
     switch (op.op) {
       case 'createSession':
-        return { type: 'createSession', sessionId: ctx.zxid, timeoutMs: op.timeoutMs };
+        return { type: 'createSession', sessionId: ctx.zxid, timeoutMs: op.timeoutMs, secretHash: op.secretHash };
       case 'closeSession':
         return this.closeSession(ctx, layer);
       case 'multi':

@@ -111,9 +111,9 @@ export class ElectionActor {
     this.opts.bus.publish(this.opts.subjects.serverActors(this.opts.serverId), encode(this.decision));
   }
 
+  /** A role actor that runs a role answers for the server; this one only when none does. */
   private roleAnswersStatus(): boolean {
-    const actor = this.decision.state === 'leading' ? 'proposer' : this.decision.state === 'following' ? 'follower' : undefined;
-    return actor !== undefined && this.alive(actor) && this.heard.get(actor)!.activeFor === this.decision.decidedAt;
+    return (['proposer', 'follower'] as const).some((a) => this.alive(a) && this.heard.get(a)!.activeFor !== -1);
   }
 
   private status(): ServerStatus {

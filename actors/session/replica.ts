@@ -3,7 +3,7 @@
 // that finds a hole fetches the missing entries from a voting server before applying more.
 
 import { DataTree } from '../../storage/data-tree.js';
-import type { LogEntry } from '../../storage/txn.js';
+import type { LogEntry, TxnResult } from '../../storage/txn.js';
 import type { Bus } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import { isErrorReply, parseCommittedBatch, parseLogFetchReply, type SnapshotInfoReply } from '../../transport/messages.js';
@@ -19,14 +19,14 @@ export class Replica {
   private held: { prevZxid: number; entries: LogEntry[] }[] = [];
   private catchingUp?: Promise<void>;
   private waiters: { zxid: number; resolve: () => void }[] = [];
-  private readonly listeners: ((entry: LogEntry) => void)[] = [];
+  private readonly listeners: ((entry: LogEntry, result: TxnResult) => void)[] = [];
 
   constructor(private readonly bus: Bus, private readonly subjects: Subjects, private readonly log: (m: string) => void) {}
 
   get lastApplied(): number { return this.tree.lastAppliedZxid; }
 
   /** Called for each entry right after it is applied (watches hang off this). */
-  onApply(listener: (entry: LogEntry) => void): void {
+  onApply(listener: (entry: LogEntry, result: TxnResult) => void): void {
     this.listeners.push(listener);
   }
 
@@ -83,14 +83,15 @@ export class Replica {
   private applyAll(entries: LogEntry[]): void {
     for (const e of entries) {
       if (e.zxid <= this.lastApplied) continue;
+      let result: TxnResult;
       try {
-        this.tree.apply(e);
+        result = this.tree.apply(e);
       } catch (err) {
         // Not what the leader committed (or a bug): refuse it, fetch the real entries instead.
         this.log(`refused committed entry 0x${e.zxid.toString(16)}: ${(err as Error).message}`);
         break;
       }
-      for (const l of this.listeners) l(e);
+      for (const l of this.listeners) l(e, result);
     }
     this.wake();
   }

@@ -1,20 +1,23 @@
 // The session actor: holds client sessions, serves reads from its replica, forwards writes
-// to the leader, and answers each session's requests strictly in the order they came.
+// to the leader, answers each session's requests strictly in the order they came, and keeps
+// its sessions' watches, firing them as the replica applies what was committed. A session
+// opened on one actor can be resumed on any other: its secret's hash is replicated with it.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ZkError } from '../../storage/errors.js';
-import type { TxnResult } from '../../storage/txn.js';
+import type { Txn, TxnResult } from '../../storage/txn.js';
 import type { Bus, BusMessage, Subscription } from '../../transport/bus.js';
 import { encode } from '../../transport/codec.js';
 import {
   decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionFields, parseSessionOpen,
-  type Format, type Limits, type WriteOutcome,
+  type Format, type Limits, type SessionOpenRequest, type WriteOutcome,
 } from '../../transport/messages.js';
-import type { ClientOp, ReadOp } from '../../transport/ops.js';
+import type { ClientOp, ReadOp, WatchOp } from '../../transport/ops.js';
 import { SESSION_QUEUE, type Subjects } from '../../transport/subjects.js';
 import { Replica } from './replica.js';
 import { WriteForwarder } from './forwarder.js';
 import { readReply, writeReply } from './replies.js';
+import { WatchRegistry, type WatchEvent } from './watches.js';
 
 export interface SessionActorOptions {
   bus: Bus;
@@ -43,6 +46,16 @@ interface LocalSession {
   lastHeard: number;
   /** Requests not yet answered, in the order they came. */
   queue: QueuedRequest[];
+  /** the client's inbox for watch events and session states */
+  events?: string;
+  /** its client asked to close it: the close is not an expiry to report */
+  closing: boolean;
+}
+
+const RESUME_WAIT_MS = 5000;
+
+export function secretHash(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
 }
 
 export class SessionActor {
@@ -50,9 +63,11 @@ export class SessionActor {
   private readonly replica: Replica;
   private readonly forwarder: WriteForwarder;
   private readonly sessions = new Map<number, LocalSession>();
+  private readonly watches = new WatchRegistry();
   private readonly subs: Subscription[] = [];
   private readonly signal = { stopped: false };
   private toucher?: NodeJS.Timeout;
+  private lastTouchRound = 0;
 
   private constructor(private readonly opts: SessionActorOptions) {
     this.actorId = opts.actorId ?? randomBytes(6).toString('hex');
@@ -69,9 +84,7 @@ export class SessionActor {
     actor.subs.push(bus.subscribe(subjects.api, (m) => actor.onApi(m), { queue: SESSION_QUEUE }));
     actor.subs.push(bus.subscribe(subjects.sessionOpen, (m) => actor.onOpen(m), { queue: SESSION_QUEUE }));
     actor.subs.push(bus.subscribe(subjects.sessionActor(actor.actorId), (m) => actor.onSessionRequest(m)));
-    actor.replica.onApply((entry) => {
-      if (entry.txn.type === 'closeSession') actor.sessions.delete(entry.txn.sessionId);
-    });
+    actor.replica.onApply((entry, result) => actor.onApplied(entry.txn, result, entry.zxid));
     actor.toucher = setInterval(() => actor.sendTouches(), Math.max(50, Math.floor(opts.tickMs / 2)));
     opts.log(`session actor ${actor.actorId} serving at 0x${actor.replica.lastApplied.toString(16)}`);
     return actor;
@@ -100,23 +113,76 @@ export class SessionActor {
     if (!msg.reply) return;
     const reply = msg.reply;
     let format: Format = 'msgpack';
+    let req: SessionOpenRequest;
     try {
       const decoded = decodeBody(msg.data);
       format = decoded.format;
-      const req = parseSessionOpen(decoded.body);
-      const timeoutMs = this.negotiateTimeout(req.timeoutMs);
-      void (async () => {
-        const outcome = await this.forwarder.forward({ sessionId: 0, op: { op: 'createSession', timeoutMs } });
-        if (isErrorReply(outcome)) return this.send(reply, format, outcome);
-        await this.replica.waitFor(outcome.zxid);
-        const sessionId = (outcome.result as { sessionId: number }).sessionId;
-        const secret = randomBytes(16).toString('hex');
-        this.sessions.set(sessionId, { secret, timeoutMs, lastHeard: Date.now(), queue: [] });
-        this.send(reply, format, { sessionId, secret, timeout: timeoutMs, actor: this.actorId, zxid: this.replica.lastApplied });
-      })();
+      req = parseSessionOpen(decoded.body);
     } catch (err) {
       this.send(reply, format, errorReply(err));
+      return;
     }
+    void (req.resume ? this.resume(req) : this.open(req)).then((body) => this.send(reply, format, body), (err) => this.send(reply, format, errorReply(err)));
+  }
+
+  private async open(req: SessionOpenRequest): Promise<object> {
+    const timeoutMs = this.negotiateTimeout(req.timeoutMs);
+    const secret = randomBytes(16).toString('hex');
+    const outcome = await this.forwarder.forward({ sessionId: 0, op: { op: 'createSession', timeoutMs, secretHash: secretHash(secret) } });
+    if (isErrorReply(outcome)) return outcome;
+    await this.replica.waitFor(outcome.zxid);
+    const sessionId = (outcome.result as { sessionId: number }).sessionId;
+    this.sessions.set(sessionId, { secret, timeoutMs, lastHeard: Date.now(), queue: [], events: req.events, closing: false });
+    return { sessionId, secret, timeout: timeoutMs, actor: this.actorId, zxid: this.replica.lastApplied };
+  }
+
+  /**
+   * A session that lived on another actor moves here: once this replica has everything its
+   * client saw (it must never see older state), and if the ensemble still holds the session
+   * and the secret matches; its watches come along, firing what changed while it was away.
+   */
+  private async resume(req: SessionOpenRequest): Promise<object> {
+    const { sessionId, secret, lastZxid, watches } = req.resume!;
+    const reached = await Promise.race([
+      this.replica.waitFor(lastZxid).then(() => true),
+      new Promise<false>((r) => setTimeout(() => r(false), RESUME_WAIT_MS).unref()),
+    ]);
+    if (!reached) throw new ZkError('CONNECTIONLOSS', `this actor has not yet seen zxid 0x${lastZxid.toString(16)}; try another`);
+    const known = this.replica.tree.sessions.get(sessionId);
+    if (!known || known.secretHash !== secretHash(secret)) {
+      throw new ZkError('SESSIONEXPIRED', `session 0x${sessionId.toString(16)} has expired`);
+    }
+    const existing = this.sessions.get(sessionId);
+    const session: LocalSession = existing ?? { secret, timeoutMs: known.timeoutMs, lastHeard: 0, queue: [], closing: false };
+    session.lastHeard = Date.now();
+    session.events = req.events;
+    this.sessions.set(sessionId, session);
+    this.watches.dropSession(sessionId);
+    const fired = this.watches.restore(sessionId, watches, lastZxid, this.replica.tree);
+    // Vouch for it to the leader at once, so the move does not cost it its timeout.
+    this.sendTouches();
+    if (fired.length > 0) this.publishEvents(session, { events: fired });
+    return { sessionId, secret, timeout: known.timeoutMs, actor: this.actorId, zxid: this.replica.lastApplied };
+  }
+
+  /** Fires the watches a committed transaction triggers; reports expiry to a session's client. */
+  private onApplied(txn: Txn, result: TxnResult, zxid: number): void {
+    if (this.sessions.size === 0) return;
+    for (const [sessionId, events] of this.watches.fire(txn, result, zxid)) {
+      const session = this.sessions.get(sessionId);
+      if (session) this.publishEvents(session, { events });
+    }
+    if (txn.type === 'closeSession') {
+      const session = this.sessions.get(txn.sessionId);
+      if (!session) return;
+      this.sessions.delete(txn.sessionId);
+      this.watches.dropSession(txn.sessionId);
+      if (!session.closing) this.publishEvents(session, { state: 'expired', zxid });
+    }
+  }
+
+  private publishEvents(session: LocalSession, body: { events: WatchEvent[] } | { state: 'expired'; zxid: number }): void {
+    if (session.events) this.opts.bus.publish(session.events, encode(body));
   }
 
   /** ZooKeeper clamps a session timeout to [2, 20] ticks. */
@@ -148,9 +214,9 @@ export class SessionActor {
       this.send(reply, format, errorReply(err));
       return;
     }
-    const isRead = op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren' || op.op === 'ping';
+    const isRead = op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren' || op.op === 'ping' || op.op === 'addWatch' || op.op === 'removeWatches';
     const sid = sessionId;
-    const run = (): Promise<object> => op.op === 'close' ? this.close(sid)
+    const run = (): Promise<object> => op.op === 'close' ? this.close(sid, session)
       : op.op === 'ping' ? Promise.resolve({ zxid: this.replica.lastApplied })
         : this.execute(sid, op);
     session.queue.push({ isRead, run, reply, format, started: false });
@@ -182,9 +248,11 @@ export class SessionActor {
     }
   }
 
-  private async close(sessionId: number): Promise<object> {
+  private async close(sessionId: number, session: LocalSession): Promise<object> {
+    session.closing = true;
     const outcome = await this.forwarder.forward({ sessionId, op: { op: 'closeSession' } });
     this.sessions.delete(sessionId);
+    this.watches.dropSession(sessionId);
     if (isErrorReply(outcome)) return outcome;
     await this.replica.waitFor(outcome.zxid);
     return { zxid: this.replica.lastApplied };
@@ -196,8 +264,17 @@ export class SessionActor {
       switch (op.op) {
         case 'getData':
         case 'exists':
-        case 'getChildren':
-          return { ...readReply(this.replica.tree, op as ReadOp), zxid: this.replica.lastApplied };
+        case 'getChildren': {
+          if (op.watch && sessionId === 0) throw new ZkError('BADARGUMENTS', 'watches need a session');
+          const reply = readReply(this.replica.tree, op as ReadOp);
+          // Registered at the state the reply shows: the next change to it fires.
+          if (op.watch) this.watchFor(sessionId, op, (reply as { stat?: unknown }).stat != null);
+          return { ...reply, zxid: this.replica.lastApplied };
+        }
+        case 'addWatch':
+        case 'removeWatches':
+          if (sessionId === 0) throw new ZkError('BADARGUMENTS', 'watches need a session');
+          return this.changeWatches(sessionId, op);
         default: {
           const outcome: WriteOutcome = await this.forwarder.forward({ sessionId, op });
           if (isErrorReply(outcome)) return outcome;
@@ -211,13 +288,35 @@ export class SessionActor {
     }
   }
 
-  /** Tells the leader which sessions still have a client, in messages that fit NATS. */
+  private watchFor(sessionId: number, op: ReadOp, exists: boolean): void {
+    if (op.op === 'getChildren') this.watches.add(sessionId, 'child', op.path);
+    else if (op.op === 'getData') this.watches.add(sessionId, 'data', op.path);
+    else if (op.op === 'exists') this.watches.add(sessionId, exists ? 'data' : 'exist', op.path);
+  }
+
+  private changeWatches(sessionId: number, op: WatchOp): object {
+    if (op.op === 'addWatch') {
+      this.watches.add(sessionId, op.mode, op.path);
+    } else if (!this.watches.remove(sessionId, op.path, op.type)) {
+      throw new ZkError('NOWATCHER', `no ${op.type} watch on ${op.path}`);
+    }
+    return { zxid: this.replica.lastApplied };
+  }
+
+  get watchCount(): number { return this.watches.count; }
+
+  /**
+   * Tells the leader which sessions it heard from since the last round, in messages that fit
+   * NATS: the leader's deadline is then the client's last word plus its timeout (and at most
+   * half a tick), as in ZooKeeper, not a timeout more.
+   */
   private sendTouches(): void {
-    const now = Date.now();
-    const alive: number[] = [];
-    for (const [id, s] of this.sessions) if (now - s.lastHeard < s.timeoutMs) alive.push(id);
-    for (let i = 0; i < alive.length; i += 50_000) {
-      this.opts.bus.publish(this.opts.subjects.proposerTouch, encode({ sessions: alive.slice(i, i + 50_000) }));
+    const since = this.lastTouchRound;
+    this.lastTouchRound = Date.now();
+    const heard: number[] = [];
+    for (const [id, s] of this.sessions) if (s.lastHeard >= since) heard.push(id);
+    for (let i = 0; i < heard.length; i += 50_000) {
+      this.opts.bus.publish(this.opts.subjects.proposerTouch, encode({ sessions: heard.slice(i, i + 50_000) }));
     }
   }
 
