@@ -4,7 +4,9 @@
 // transaction per zxid on every server, acks in log order. At the end: every server holds
 // the same tree, which is exactly every transaction ever committed anywhere; every
 // acknowledged write is in it; no log has a hole; and the history of three clients doing
-// versioned writes and checks on shared znodes is linearizable.
+// versioned writes and checks on shared znodes is linearizable; an ephemeral node exists
+// exactly while its session lives, a session left alone expires, and one touched throughout
+// the calm never does.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { simulate } from './sim/ensemble.js';

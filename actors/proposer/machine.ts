@@ -202,9 +202,12 @@ export class Proposer {
     return this.inflight.filter((i) => i.entry.zxid > zxid).map((i) => i.entry);
   }
 
-  /** Everything not yet answered, for when leadership ends: the clients must hear CONNECTIONLOSS. */
+  /**
+   * Everything not yet answered, for when leadership ends: the clients must hear CONNECTIONLOSS.
+   * The leader's own expiries have nobody waiting.
+   */
   abandon(): Target[] {
-    const targets = [...this.inflight.map((i) => i.target), ...this.barriers.map((b) => b.target)];
+    const targets = [...this.inflight.map((i) => i.target), ...this.barriers.map((b) => b.target)].filter((t) => t !== undefined);
     this.inflight.length = 0;
     this.barriers.length = 0;
     this.view.clear();

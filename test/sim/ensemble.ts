@@ -14,6 +14,7 @@ import { MemNet, type MemBus } from './mem-bus.js';
 import { Disk, MemStore } from './mem-store.js';
 import { Scheduler } from './scheduler.js';
 import { startRegisterClients } from './clients.js';
+import { startSessionClients } from './sessions.js';
 import { check } from '../linearize/checker.js';
 import { znodeModel } from '../linearize/znode-model.js';
 
@@ -65,6 +66,8 @@ export interface SimResult {
   acked: number;
   /** operations of the linearizability-checked clients */
   checked: number;
+  /** sessions opened */
+  sessions: number;
   faults: number;
   events: number;
   /** a scenario's run reached its moment */
@@ -162,6 +165,8 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
 
   // Clients whose history of versioned writes and checks must be linearizable.
   const registers = startRegisterClients(net, sched, subjects, 3);
+  // Sessions opened a second into the calm, once a leader is surely back, must never expire.
+  const sessionClients = startSessionClients(net, sched, subjects, faultMs + 1000);
 
   // Leadership: at most one established leader per epoch, ever.
   const leaderOfEpoch = new Map<number, number>();
@@ -259,6 +264,7 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   await sched.run(faultMs + calmMs, checkStep);
   clientClock.kill();
   registers.stop();
+  sessionClients.stopOpening();
   await sched.run(faultMs + calmMs + 2000, checkStep);
 
   // Final: every server holds the same tree, and every acknowledged write is in it.
@@ -281,6 +287,8 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   for (const a of acked) {
     if (finalTree && !finalTree.has(a.path)) violations.push(`acknowledged write ${a.path} (0x${a.zxid.toString(16)}) was lost`);
   }
+  if (finalTree) violations.push(...sessionClients.check(finalTree, sched.now));
+  sessionClients.stop();
   const linearizable = check(znodeModel, registers.history, { timeoutMs: 20_000 });
   if (!linearizable.ok) violations.push(`the clients' history (${registers.history.length} operations) is not linearizable${linearizable.timedOut ? ' (the check timed out)' : ''}: ${linearizable.explanation}`);
   // No hole in any server's log (ZOOKEEPER-4925): within an epoch, zxids follow one another.
@@ -296,5 +304,5 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   client.crash();
   onApply = undefined;
   net.onPublish = undefined;
-  return { seed: opts.seed, servers: opts.servers, violations, trace, acked: acked.length, checked: registers.history.length, faults, events, exercised: opts.scenario?.exercised() ?? true };
+  return { seed: opts.seed, servers: opts.servers, violations, trace, acked: acked.length, checked: registers.history.length, sessions: sessionClients.count(), faults, events, exercised: opts.scenario?.exercised() ?? true };
 }
