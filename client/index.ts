@@ -226,7 +226,7 @@ export class Client extends EventEmitter {
     } catch (err) {
       // The actor is gone (no responders, silence) or no longer holds the session: move it.
       const code = (err as ZkError).codeName;
-      if ((code === 'CONNECTIONLOSS' || code === 'SESSIONEXPIRED') && !this.closed && session === this.session) void this.reconnect();
+      if ((code === 'CONNECTIONLOSS' || code === 'SESSIONEXPIRED' || code === 'SESSIONMOVED') && !this.closed && session === this.session) void this.reconnect();
       throw err;
     }
   }

@@ -5,6 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateMode, type Client, type SessionState } from '../client/index.js';
+import { decode, encode } from '../transport/codec.js';
+import { NatsBus } from '../transport/nats-bus.js';
+import { Subjects } from '../transport/subjects.js';
 import { Cluster } from './harness/processes.js';
 
 const SESSIONS = 100;
@@ -90,6 +93,32 @@ test('a client that goes silent past its timeout is expired: ephemerals go, watc
     await watcher.close();
     await owner.close();
   } finally {
+    await cluster.stop();
+  }
+});
+
+test('a session lives on one actor at a time: once resumed elsewhere, the old actor answers SESSIONMOVED', async () => {
+  const cluster = await Cluster.start({ servers: 1, sessions: 2, tick: 250 });
+  const bus = await NatsBus.connect({ servers: cluster.url });
+  try {
+    const subjects = new Subjects(cluster.ensemble);
+    const ask = async (subject: string, body: object) => decode(await bus.request(subject, encode(body), 5000)) as Record<string, unknown>;
+    const open = await ask(subjects.sessionOpen, { timeout: 2000 });
+    const [session, secret] = [open.sessionId as number, open.secret as string];
+    let moved: Record<string, unknown> = open;
+    for (let i = 0; i < 50 && moved.actor === open.actor; i++) {
+      moved = await ask(subjects.sessionOpen, { timeout: 2000, resume: { session, secret, lastZxid: open.zxid } });
+    }
+    assert.is.not(moved.actor, open.actor, 'the queue group gave the resume to the other actor');
+    await new Promise((r) => setTimeout(r, 100));
+    const stale = await ask(subjects.sessionActor(open.actor as string), { op: 'getData', path: '/', session, secret });
+    assert.is(stale.error, 'SESSIONMOVED');
+    const fresh = await ask(subjects.sessionActor(moved.actor as string), { op: 'getData', path: '/', session, secret });
+    assert.ok(fresh.stat, 'the new actor serves it');
+    const forged = await ask(subjects.sessionOpen, { resume: { session, secret: 'not-the-secret', lastZxid: 0 } });
+    assert.is(forged.error, 'SESSIONEXPIRED', 'only the holder of the secret can resume it');
+  } finally {
+    await bus.close();
     await cluster.stop();
   }
 });

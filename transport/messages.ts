@@ -200,6 +200,12 @@ export interface SessionOpenRequest {
 type WatchKindName = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive';
 const WATCH_KIND_NAMES: WatchKindName[] = ['data', 'exist', 'child', 'persistent', 'persistentRecursive'];
 
+/** A session actor took over a session. */
+export function parseSessionMoved(body: unknown): { sessionId: number; actor: string } {
+  const o = requireObject(body, 'session moved');
+  return { sessionId: int(o, 'session', undefined, 1), actor: str(o, 'actor') };
+}
+
 export function parseSessionOpen(body: unknown): SessionOpenRequest {
   const o = requireObject(body, 'request');
   const out: SessionOpenRequest = { timeoutMs: int(o, 'timeout', 30_000, 0) };

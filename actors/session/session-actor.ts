@@ -7,9 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ZkError } from '../../storage/errors.js';
 import type { Txn, TxnResult } from '../../storage/txn.js';
 import type { Bus, BusMessage, Subscription } from '../../transport/bus.js';
-import { encode } from '../../transport/codec.js';
+import { decode, encode } from '../../transport/codec.js';
 import {
-  decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionFields, parseSessionOpen,
+  decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionFields, parseSessionMoved, parseSessionOpen,
   type Format, type Limits, type SessionOpenRequest, type WriteOutcome,
 } from '../../transport/messages.js';
 import type { ClientOp, ReadOp, WatchOp } from '../../transport/ops.js';
@@ -64,6 +64,8 @@ export class SessionActor {
   private readonly forwarder: WriteForwarder;
   private readonly sessions = new Map<number, LocalSession>();
   private readonly watches = new WatchRegistry();
+  /** Sessions another actor took over (bounded: only to answer a stale request SESSIONMOVED). */
+  private readonly movedAway = new Set<number>();
   private readonly subs: Subscription[] = [];
   private readonly signal = { stopped: false };
   private toucher?: NodeJS.Timeout;
@@ -84,6 +86,7 @@ export class SessionActor {
     actor.subs.push(bus.subscribe(subjects.api, (m) => actor.onApi(m), { queue: SESSION_QUEUE }));
     actor.subs.push(bus.subscribe(subjects.sessionOpen, (m) => actor.onOpen(m), { queue: SESSION_QUEUE }));
     actor.subs.push(bus.subscribe(subjects.sessionActor(actor.actorId), (m) => actor.onSessionRequest(m)));
+    actor.subs.push(bus.subscribe(subjects.sessionMoved, (m) => actor.onSessionMoved(m.data)));
     actor.replica.onApply((entry, result) => actor.onApplied(entry.txn, result, entry.zxid));
     actor.toucher = setInterval(() => actor.sendTouches(), Math.max(50, Math.floor(opts.tickMs / 2)));
     opts.log(`session actor ${actor.actorId} serving at 0x${actor.replica.lastApplied.toString(16)}`);
@@ -159,10 +162,27 @@ export class SessionActor {
     this.sessions.set(sessionId, session);
     this.watches.dropSession(sessionId);
     const fired = this.watches.restore(sessionId, watches, lastZxid, this.replica.tree);
-    // Vouch for it to the leader at once, so the move does not cost it its timeout.
+    // Vouch for it to the leader at once, so the move does not cost it its timeout, and tell
+    // the actor that held it to let go: a session lives on one actor at a time.
     this.sendTouches();
+    this.movedAway.delete(sessionId);
+    this.opts.bus.publish(this.opts.subjects.sessionMoved, encode({ session: sessionId, actor: this.actorId }));
     if (fired.length > 0) this.publishEvents(session, { events: fired });
     return { sessionId, secret, timeout: known.timeoutMs, actor: this.actorId, zxid: this.replica.lastApplied };
+  }
+
+  private onSessionMoved(data: Uint8Array): void {
+    let moved;
+    try {
+      moved = parseSessionMoved(decode(data));
+    } catch {
+      return;
+    }
+    if (moved.actor === this.actorId || !this.sessions.has(moved.sessionId)) return;
+    this.sessions.delete(moved.sessionId);
+    this.watches.dropSession(moved.sessionId);
+    this.movedAway.add(moved.sessionId);
+    if (this.movedAway.size > 10_000) this.movedAway.delete(this.movedAway.values().next().value!);
   }
 
   /** Fires the watches a committed transaction triggers; reports expiry to a session's client. */
@@ -204,6 +224,9 @@ export class SessionActor {
       const fields = parseSessionFields(decoded.body);
       sessionId = fields.sessionId;
       session = this.sessions.get(sessionId);
+      if (!session && this.movedAway.has(sessionId)) {
+        throw new ZkError('SESSIONMOVED', `session 0x${sessionId.toString(16)} moved to another session actor`);
+      }
       if (!session || session.secret !== fields.secret) {
         throw new ZkError('SESSIONEXPIRED', `session 0x${sessionId.toString(16)} is not open on this actor`);
       }
