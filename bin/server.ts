@@ -29,13 +29,16 @@ on the same data directory.
   --peer-tick MS        election re-sends, leader pings, liveness checks (default 100)
   --sync-limit N        peer ticks of silence before a follower drops its leader or a leader
                         its quorum (default 10)
-  --init-limit N        peer ticks a new leader may take to gather its quorum (default 50)`;
+  --init-limit N        peer ticks a new leader may take to gather its quorum (default 50)
+  --container-check MS  how often the leader removes empty container nodes and expired TTL
+                        nodes (default 10000; ZooKeeper's is 60000, but the check only looks
+                        at those nodes, so it can run often)`;
 
 export async function runServer(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { ...COMMON_FLAGS, id: { type: 'string' }, actor: { type: 'string' }, voters: { type: 'string' }, data: { type: 'string' }, 'snapshot-every': { type: 'string' }, 'keep-snapshots': { type: 'string' },
-      'peer-tick': { type: 'string' }, 'sync-limit': { type: 'string' }, 'init-limit': { type: 'string' } },
+      'peer-tick': { type: 'string' }, 'sync-limit': { type: 'string' }, 'init-limit': { type: 'string' }, 'container-check': { type: 'string' } },
   });
   if (values.help) return void console.log(SERVER_HELP);
   const common = commonOptions(values);
@@ -59,6 +62,7 @@ export async function runServer(argv: string[]): Promise<void> {
     peerTickMs: positiveInt(values['peer-tick'], 'peer-tick', 100),
     syncLimitTicks: positiveInt(values['sync-limit'], 'sync-limit', 10),
     initLimitTicks: positiveInt(values['init-limit'], 'init-limit', 50),
+    reapEveryMs: positiveInt(values['container-check'], 'container-check', 10_000),
     log,
     clock: systemClock,
   };

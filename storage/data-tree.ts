@@ -43,6 +43,8 @@ export class DataTree {
   private readonly nodes = new Map<string, Node>();
   private readonly ephemerals = new Map<number, Set<string>>();
   private readonly liveSessions = new Map<number, LiveSession>();
+  /** Container and TTL nodes: the leader checks these (and only these) for removal. */
+  private readonly removable = new Set<string>();
   lastAppliedZxid = 0;
   private preimages?: Map<string, SnapshotNode | null>;
 
@@ -57,6 +59,14 @@ export class DataTree {
   // ---------- reads ----------
 
   has(path: string): boolean { return this.nodes.has(path); }
+
+  /** Container and TTL nodes, with what decides whether they are due for removal. */
+  *removableNodes(): Generator<{ path: string; kind: 'container' | 'ttl'; ttlMs: number; stat: Stat }> {
+    for (const path of this.removable) {
+      const n = this.nodes.get(path)!;
+      yield { path, kind: n.kind as 'container' | 'ttl', ttlMs: n.ttlMs, stat: statOf(n) };
+    }
+  }
 
   exists(path: string): Stat | null {
     const n = this.nodes.get(path);
@@ -187,6 +197,7 @@ export class DataTree {
   private insert(path: string, node: Node): void {
     this.nodes.set(path, node);
     if (path !== '/') this.nodes.get(parentOf(path))!.children.add(nameOf(path));
+    if (node.kind === 'container' || node.kind === 'ttl') this.removable.add(path);
     if (node.kind === 'ephemeral') {
       let set = this.ephemerals.get(node.stat.ephemeralOwner);
       if (!set) this.ephemerals.set(node.stat.ephemeralOwner, (set = new Set()));
@@ -203,6 +214,7 @@ export class DataTree {
     // As ZooKeeper: a delete moves the parent's pzxid but not its cversion.
     if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
     this.nodes.delete(path);
+    this.removable.delete(path);
     if (node.kind === 'ephemeral') this.ephemerals.get(node.stat.ephemeralOwner)?.delete(path);
   }
 

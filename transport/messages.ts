@@ -135,7 +135,8 @@ function subOp(o: Record<string, unknown>, limits: Limits, inMulti: boolean): Mu
       const m = mode(o);
       const p = str(o, 'path');
       validateCreatePath(p, modeIsSequential(m));
-      const ttlMs = int(o, 'ttl', 0, 0);
+      // Clients say `ttl`; a session actor forwards the parsed op, which says `ttlMs`.
+      const ttlMs = int(o, o.ttlMs !== undefined ? 'ttlMs' : 'ttl', 0, 0);
       return { op: 'create', path: p, data: data(o, limits), mode: m, ttlMs };
     }
     case 'delete':

@@ -34,6 +34,8 @@ export interface LeaderOptions {
   syncLimitTicks: number;
   initLimitTicks: number;
   maxDataBytes: number;
+  /** how often empty containers and expired TTL nodes are removed (ms) */
+  reapEveryMs?: number;
 }
 
 const DIFF_PAGE = 5000;
@@ -207,7 +209,7 @@ export class LeaderShell {
     const { store, tree } = this.host;
     this.host.committed(applyLog(store, tree, Number.MAX_SAFE_INTEGER));
     store.noteCommitted(tree.lastAppliedZxid);
-    this.machine = new Proposer({ selfId: this.opts.selfId, voters: this.opts.voters, epoch, maxDataBytes: this.opts.maxDataBytes, now: this.clock.now() }, tree);
+    this.machine = new Proposer({ selfId: this.opts.selfId, voters: this.opts.voters, epoch, maxDataBytes: this.opts.maxDataBytes, now: this.clock.now(), reapEveryMs: this.opts.reapEveryMs }, tree);
     for (const f of followers) this.machine.step({ kind: 'ack', from: f, zxid: tree.lastAppliedZxid });
     this.proposer = new ProposerShell(this.bus, this.subjects, this.machine, store, { maxDataBytes: this.opts.maxDataBytes },
       { serverId: this.opts.selfId, epoch }, this.clock,

@@ -10,6 +10,7 @@ import { makeZxid, MAX_COUNTER, counterOf, epochOf, type Zxid } from '../../stor
 import type { LeaderOp } from '../../transport/ops.js';
 import { errorReply, type WriteOutcome } from '../../transport/messages.js';
 import { PendingView } from './prepare.js';
+import { reapable } from './reaper.js';
 import { SessionTracker } from './session-tracker.js';
 
 /** Where an answer goes; opaque to the machine. */
@@ -50,7 +51,12 @@ export interface ProposerConfig {
   maxDataBytes: number;
   /** When this leader started serving: every session's timeout restarts from here. */
   now: number;
+  /** How often empty containers and expired TTL nodes are looked for (ms). */
+  reapEveryMs?: number;
 }
+
+/** At most this many container/TTL removals per check, as ZooKeeper's maxPerMinute bounds them. */
+const REAP_LIMIT = 10_000;
 
 interface Inflight {
   entry: LogEntry;
@@ -75,6 +81,7 @@ export class Proposer {
   private readonly acked = new Map<number, Zxid>();
   private readonly sessions = new SessionTracker();
   private steppingDown = false;
+  private nextReap: number;
 
   constructor(private readonly config: ProposerConfig, private readonly tree: DataTree) {
     this.view = new PendingView(tree, config.maxDataBytes);
@@ -84,6 +91,7 @@ export class Proposer {
     if (epochOf(this.lastProposed) > config.epoch) throw new Error('proposer epoch is behind the tree');
     for (const id of config.voters) this.acked.set(id, this.lastCommitted);
     this.sessions.reset(tree.sessions, config.now);
+    this.nextReap = config.now + (config.reapEveryMs ?? 10_000);
   }
 
   get lastProposedZxid(): Zxid { return this.lastProposed; }
@@ -100,9 +108,13 @@ export class Proposer {
         for (const id of input.sessionIds) this.sessions.touch(id, input.now);
         return [];
       case 'tick': {
-        const expired = this.sessions.takeExpired(input.now);
-        if (expired.length === 0) return [];
-        return this.onWrites(expired.map((sessionId) => ({ sessionId, op: { op: 'closeSession' }, target: undefined })), input.now);
+        // The leader's own writes: session expiries, then due container and TTL removals.
+        const own: ProposerWrite[] = this.sessions.takeExpired(input.now).map((sessionId) => ({ sessionId, op: { op: 'closeSession' }, target: undefined }));
+        if (input.now >= this.nextReap) {
+          this.nextReap = input.now + (this.config.reapEveryMs ?? 10_000);
+          for (const op of reapable(this.tree, input.now, REAP_LIMIT)) own.push({ sessionId: 0, op, target: undefined });
+        }
+        return own.length > 0 ? this.onWrites(own, input.now) : [];
       }
     }
   }

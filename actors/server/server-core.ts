@@ -32,6 +32,8 @@ export interface ServerCoreOptions {
   syncLimitTicks: number;
   /** Peer ticks a new leader may take to be established. */
   initLimitTicks: number;
+  /** How often the leader removes empty containers and expired TTL nodes (ms). */
+  reapEveryMs?: number;
   log: Progress;
   clock: Clock;
 }
@@ -64,6 +66,7 @@ export class ServerCore {
       this.role = new LeaderShell(opts.bus, opts.subjects, {
         selfId: opts.serverId, voters: opts.voters, peerTickMs: opts.peerTickMs,
         syncLimitTicks: opts.syncLimitTicks, initLimitTicks: opts.initLimitTicks, maxDataBytes: opts.maxDataBytes,
+        reapEveryMs: opts.reapEveryMs,
       }, host, opts.clock);
     } else {
       opts.log(`following server ${leader}`);
