@@ -5,26 +5,13 @@
 
 import { parseArgs } from 'node:util';
 import type { Client } from '../client/index.js';
-import { Cluster } from '../test/harness/processes.js';
+import { Cluster, createRetrying } from '../test/harness/processes.js';
 import { drive, median, progress } from './load.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, kills: { type: 'string' }, behind: { type: 'string' } } });
 const SECONDS = Number(values.seconds ?? 10);
 const KILLS = Number(values.kills ?? 10);
 const BEHIND = Number(values.behind ?? 100_000);
-
-async function retryWrite(zk: Client, path: string): Promise<void> {
-  for (;;) {
-    try {
-      await zk.create(path, 'x');
-      return;
-    } catch (err) {
-      const code = (err as { codeName?: string }).codeName;
-      if (code === 'NODEEXISTS') return;
-      if (code !== 'CONNECTIONLOSS') throw err;
-    }
-  }
-}
 
 /** Puts `count` transactions in the log as fast as 64 writers can. */
 async function writeMany(zk: Client, prefix: string, count: number): Promise<void> {
@@ -80,7 +67,7 @@ async function main(): Promise<void> {
       const leader = await cluster.leader();
       await cluster.servers[leader - 1]!.kill('SIGKILL');
       const t0 = Date.now();
-      await retryWrite(writer, `/bench/failover-${k}`);
+      await createRetrying(writer, `/bench/failover-${k}`, 'x');
       failovers.push(Date.now() - t0);
       progress(`kill ${k + 1}/${KILLS} of leader ${leader}: first write after ${failovers[k]} ms`);
       cluster.servers[leader - 1] = cluster.spawnServer(leader);

@@ -4,6 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { check, type Model, type Operation } from './linearize/checker.js';
 import { znodeModel, type ZnodeInput, type ZnodeOutput } from './linearize/znode-model.js';
+import { rng } from './sim/scheduler.js';
 
 type Op = Operation<ZnodeInput, ZnodeOutput>;
 
@@ -43,18 +44,6 @@ function violation(history: Op[]): string {
 
 // --- history generator -----------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface GenOptions {
   clients: number;
   paths: string[];
@@ -72,7 +61,7 @@ interface GenOptions {
  * instant or never, and its client moves on.
  */
 function generate(seed: number, o: GenOptions): Op[] {
-  const rnd = mulberry32(seed);
+  const rnd = rng(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
@@ -397,7 +386,7 @@ function bruteForce(history: Op[]): boolean {
 const impureModel: Model<ReturnType<typeof znodeModel.init>, ZnodeInput, ZnodeOutput> = { ...znodeModel, pure: undefined };
 
 test('agrees with a brute-force search on 500 small random histories', () => {
-  const rnd = mulberry32(99);
+  const rnd = rng(99);
   const outputs: ZnodeOutput[] = [OK, okv(0), okv(1), okv(2), okd('v0', 0), okd('v1', 1), okd('v2', 1), okd('v1', 2), err('NONODE'), err('NODEEXISTS'), err('BADVERSION')];
   let yes = 0;
   let no = 0;
@@ -476,7 +465,7 @@ test('randomized: 200 small generated histories pass, and fail once a read is co
     let reads: Op[];
     do {
       const s = seed++;
-      const rnd = mulberry32(s);
+      const rnd = rng(s);
       history = generate(s, {
         clients: 2 + Math.floor(rnd() * 3),
         paths: rnd() < 0.5 ? ['/a'] : ['/a', '/b'],

@@ -6,24 +6,9 @@ import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { ServerStore } from '../storage/lmdb-store.js';
 import { restoreTree } from '../actors/server/restore.js';
-import type { Client } from '../client/index.js';
-import { Cluster } from './harness/processes.js';
+import { Cluster, createRetrying } from './harness/processes.js';
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
-
-/** Retries a write across a failover, as a client that sees CONNECTIONLOSS would. */
-async function write(zk: Client, path: string, data: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await zk.create(path, data);
-      return;
-    } catch (err) {
-      const code = (err as { codeName?: string }).codeName;
-      if (code === 'NODEEXISTS' && attempt > 0) return;
-      if (code !== 'CONNECTIONLOSS' || attempt > 50) throw err;
-    }
-  }
-}
 
 /** Every server's committed tree, from its LMDB files, once all are stopped. */
 async function digests(cluster: Cluster): Promise<string[]> {
@@ -45,7 +30,7 @@ test('writes go on after kill -9 of the leader; the old leader rejoins by DIFF; 
     const leader = await cluster.leader();
     await cluster.servers[leader - 1]!.kill('SIGKILL');
     const killedAt = Date.now();
-    await write(zk, '/r/after-failover', 'x');
+    await createRetrying(zk, '/r/after-failover', 'x');
     const failoverMs = Date.now() - killedAt;
     const next = await cluster.leader();
     assert.is.not(next, leader);
@@ -118,7 +103,7 @@ test('a leader\'s uncommitted proposal is truncated when it comes back', async (
     await zk.setData('/t', 'never committed').catch(() => undefined);
     await cluster.servers[leader - 1]!.kill('SIGKILL');
     for (const f of followers) cluster.servers[f - 1] = cluster.spawnServer(f);
-    await write(zk, '/t/after', 'x');
+    await createRetrying(zk, '/t/after', 'x');
     assert.is(text((await zk.getData('/t')).data), 'committed', 'the unacknowledged write did not happen');
     cluster.servers[leader - 1] = cluster.spawnServer(leader);
     const next = await cluster.leader();

@@ -3,23 +3,9 @@
 // from what is on disk while the ensemble goes on.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Client } from '../client/index.js';
-import { Cluster } from './harness/processes.js';
+import { Cluster, createRetrying } from './harness/processes.js';
 
 const SPLIT = 3;
-
-async function createRetrying(zk: Client, path: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await zk.create(path, path);
-      return;
-    } catch (err) {
-      const code = (err as { codeName?: string }).codeName;
-      if (code === 'NODEEXISTS' && attempt > 0) return;
-      if (code !== 'CONNECTIONLOSS' || attempt > 100) throw err;
-    }
-  }
-}
 
 /** Waits until the split server follows or leads with the leader's whole committed tree. */
 async function inStep(cluster: Cluster): Promise<void> {

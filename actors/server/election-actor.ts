@@ -8,12 +8,12 @@
 
 import type { ServerStore } from '../../storage/lmdb-store.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
-import { decode, encode } from '../../transport/codec.js';
-import { parseServerActorMessage, type ServerActorMessage, type ServerStatus } from '../../transport/messages.js';
+import type { ServerActorMessage, ServerStatus } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { Clock } from '../clock.js';
 import { ElectionShell } from '../election/shell.js';
 import type { Progress } from './restore.js';
+import { ActorLink } from './actor-link.js';
 import { respond } from './server-core.js';
 
 type Decision = Extract<ServerActorMessage, { type: 'decision' }>;
@@ -39,7 +39,10 @@ export class ElectionActor {
   /** when each role actor last said it was alive, and when it last said it ran the current decision */
   private readonly heard = new Map<string, { at: number; activeFor: number }>();
 
+  private readonly link: ActorLink;
+
   constructor(private readonly opts: ElectionActorOptions, private readonly store: ServerStore) {
+    this.link = new ActorLink(opts.bus, opts.subjects, opts.serverId);
     this.election = new ElectionShell(opts.bus, opts.subjects, opts.serverId, opts.voters, opts.peerTickMs, opts.clock, (state, vote) => {
       opts.log(`elected ${vote.leader} (epoch ${vote.epoch}, zxid 0x${vote.zxid.toString(16)})`);
       this.decide(state, vote.leader);
@@ -47,16 +50,8 @@ export class ElectionActor {
   }
 
   start(): void {
-    const { bus, subjects, serverId, clock, peerTickMs } = this.opts;
-    this.subs.push(bus.subscribe(subjects.serverActors(serverId), (m) => {
-      let msg: ServerActorMessage;
-      try {
-        msg = parseServerActorMessage(decode(m.data));
-      } catch {
-        return;
-      }
-      this.onActorMessage(msg);
-    }));
+    const { bus, subjects, clock, peerTickMs } = this.opts;
+    this.subs.push(this.link.listen((msg) => this.onActorMessage(msg)));
     this.subs.push(bus.subscribe(subjects.status, (m) => {
       if (!this.roleAnswersStatus()) respond(bus, m.reply, () => this.status());
     }));
@@ -108,7 +103,7 @@ export class ElectionActor {
   }
 
   private publish(): void {
-    this.opts.bus.publish(this.opts.subjects.serverActors(this.opts.serverId), encode(this.decision));
+    this.link.tell(this.decision);
   }
 
   /** A role actor that runs a role answers for the server; this one only when none does. */

@@ -7,8 +7,8 @@
 
 import type { ServerStore } from '../../storage/lmdb-store.js';
 import type { Subscription } from '../../transport/bus.js';
-import { decode, encode } from '../../transport/codec.js';
-import { parseServerActorMessage, type ActorRole, type ServerActorMessage } from '../../transport/messages.js';
+import type { ActorRole, ServerActorMessage } from '../../transport/messages.js';
+import { ActorLink } from './actor-link.js';
 import { restoreTree } from './restore.js';
 import { ServerCore, type ServerCoreOptions } from './server-core.js';
 
@@ -24,21 +24,17 @@ export class RoleActor {
   /** role changes happen one at a time, in the order decisions arrive */
   private changing: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly link: ActorLink;
 
   constructor(private readonly opts: ServerCoreOptions, private readonly actor: ActorRole, private readonly store: ServerStore) {
     this.core = new ServerCore(opts, store, restoreTree(store, store.lastCommittedZxid, opts.log));
     this.startedAt = opts.clock.now();
+    this.link = new ActorLink(opts.bus, opts.subjects, opts.serverId);
   }
 
   start(): void {
-    const { bus, subjects, serverId, clock, peerTickMs } = this.opts;
-    this.subs.push(bus.subscribe(subjects.serverActors(serverId), (m) => {
-      let msg: ServerActorMessage;
-      try {
-        msg = parseServerActorMessage(decode(m.data));
-      } catch {
-        return;
-      }
+    const { clock, peerTickMs } = this.opts;
+    this.subs.push(this.link.listen((msg) => {
       if (msg.type === 'decision') this.changing = this.changing.then(() => this.onDecision(msg)).catch((err) => this.opts.log(`role change failed: ${(err as Error).message}`));
     }));
     this.core.serveReads(() => this.runningFor !== undefined);
@@ -81,7 +77,7 @@ export class RoleActor {
   }
 
   private send(msg: ServerActorMessage): void {
-    this.opts.bus.publish(this.opts.subjects.serverActors(this.opts.serverId), encode(msg));
+    this.link.tell(msg);
   }
 
   async stop(): Promise<void> {

@@ -198,6 +198,23 @@ export class Cluster {
   }
 }
 
+/**
+ * A create retried across a failover, as a client that hears CONNECTIONLOSS would: an earlier
+ * attempt may have taken effect, so NODEEXISTS on a retry means done.
+ */
+export async function createRetrying(zk: Client, path: string, data = path): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await zk.create(path, data);
+      return;
+    } catch (err) {
+      const code = (err as { codeName?: string }).codeName;
+      if (code === 'NODEEXISTS' && attempt > 0) return;
+      if (code !== 'CONNECTIONLOSS' || attempt > 100) throw err;
+    }
+  }
+}
+
 /** Runs the CLI as a user would and returns what they would see. */
 export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

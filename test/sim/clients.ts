@@ -41,7 +41,7 @@ export function startRegisterClients(net: MemNet, sched: Scheduler, subjects: Su
       history.push(op);
       bus.request(subjects.proposerWrite, encode({ writes: [{ sessionId: 0, op: toWire(input) }] }), 400).then((raw) => {
         const outcome = (decode(raw) as WriteBatchReply).outcomes?.[0];
-        const output = outcome && toOutput(input, outcome);
+        const output = outcome && toOutput(outcome);
         if (output) {
           op.ret = sched.now;
           op.output = output;
@@ -69,7 +69,7 @@ function toWire(input: ZnodeInput): object {
   }
 }
 
-function toOutput(input: ZnodeInput, outcome: WriteOutcome): ZnodeOutput | undefined {
+function toOutput(outcome: WriteOutcome): ZnodeOutput | undefined {
   if (isErrorReply(outcome)) {
     return DEFINITE.has(outcome.error) ? { ok: false, error: outcome.error as 'NONODE' | 'NODEEXISTS' | 'BADVERSION' } : undefined;
   }
