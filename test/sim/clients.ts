@@ -51,7 +51,7 @@ export function startRegisterClients(net: MemNet, sched: Scheduler, subjects: Su
       }, (err) => {
         // Nobody was serving writes: the operation went nowhere.
         if (err instanceof NoRespondersError) history.splice(history.indexOf(op), 1);
-      }).finally(() => sched.after(1 + sched.random() * 10, next));
+      }).finally(() => sched.after(8 + sched.random() * 16, next));
     };
     sched.after(sched.random() * 20, next);
   }

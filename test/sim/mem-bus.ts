@@ -34,7 +34,9 @@ function matches(pattern: string, subject: string): boolean {
 }
 
 export class MemNet {
-  private subs: Sub[] = [];
+  /** Subscriptions by exact subject, and the few with wildcards, so routing stays cheap with many inboxes. */
+  private readonly exact = new Map<string, Sub[]>();
+  private wildcard: Sub[] = [];
   private inbox = 0;
   private queuePick = 0;
   /** per (from, to): when its last message lands, so later ones never overtake it */
@@ -50,11 +52,25 @@ export class MemNet {
     return new MemBus(this, node);
   }
 
-  add(sub: Sub): void { this.subs.push(sub); }
+  add(sub: Sub): void {
+    if (sub.subject.includes('*') || sub.subject.includes('>')) {
+      this.wildcard.push(sub);
+      return;
+    }
+    const list = this.exact.get(sub.subject);
+    if (list) list.push(sub);
+    else this.exact.set(sub.subject, [sub]);
+  }
 
   remove(sub: Sub): void {
     sub.active = false;
-    this.subs = this.subs.filter((s) => s !== sub);
+    const list = this.exact.get(sub.subject);
+    if (list) {
+      const rest = list.filter((s) => s !== sub);
+      if (rest.length > 0) this.exact.set(sub.subject, rest);
+      else this.exact.delete(sub.subject);
+    }
+    this.wildcard = this.wildcard.filter((s) => s !== sub);
   }
 
   newInbox(): string { return `_INBOX.${++this.inbox}`; }
@@ -63,7 +79,8 @@ export class MemNet {
     this.onPublish?.(from, subject, data);
     const targets: Sub[] = [];
     const groups = new Map<string, Sub[]>();
-    for (const s of this.subs) {
+    const candidates = this.wildcard.length > 0 ? [...(this.exact.get(subject) ?? []), ...this.wildcard] : this.exact.get(subject) ?? [];
+    for (const s of candidates) {
       if (!matches(s.subject, subject)) continue;
       if (s.queue) groups.set(s.queue, [...(groups.get(s.queue) ?? []), s]);
       else targets.push(s);
