@@ -225,8 +225,10 @@ export class Client extends EventEmitter {
       return reply;
     } catch (err) {
       // The actor is gone (no responders, silence) or no longer holds the session: move it.
+      // A CONNECTIONLOSS the actor answered itself (the leader was slow) leaves it where it is.
       const code = (err as ZkError).codeName;
-      if ((code === 'CONNECTIONLOSS' || code === 'SESSIONEXPIRED' || code === 'SESSIONMOVED') && !this.closed && session === this.session) void this.reconnect();
+      const lost = err instanceof ActorUnreachable || code === 'SESSIONEXPIRED' || code === 'SESSIONMOVED';
+      if (lost && !this.closed && session === this.session) void this.reconnect();
       throw err;
     }
   }
@@ -287,13 +289,20 @@ export class Client extends EventEmitter {
   }
 }
 
+/** CONNECTIONLOSS because the session actor itself did not answer (not an answer that says so). */
+class ActorUnreachable extends ZkError {
+  constructor(message: string) {
+    super('CONNECTIONLOSS', message);
+  }
+}
+
 async function call(bus: Bus, subject: string, body: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
   let raw: Uint8Array;
   try {
     raw = await bus.request(subject, encode(body), timeoutMs);
   } catch (err) {
-    if (err instanceof NoRespondersError) throw new ZkError('CONNECTIONLOSS', 'no natszk session actor is reachable on this NATS');
-    if (err instanceof RequestTimeoutError) throw new ZkError('CONNECTIONLOSS', `no answer within ${timeoutMs} ms`);
+    if (err instanceof NoRespondersError) throw new ActorUnreachable('no natszk session actor is reachable on this NATS');
+    if (err instanceof RequestTimeoutError) throw new ActorUnreachable(`no answer within ${timeoutMs} ms`);
     throw err;
   }
   const reply = decode(raw) as Record<string, unknown>;

@@ -54,7 +54,7 @@ interface LocalSession {
 
 const RESUME_WAIT_MS = 5000;
 
-export function secretHash(secret: string): string {
+function secretHash(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
