@@ -8,7 +8,7 @@ import { simulate } from './sim/ensemble.js';
 import { report } from './sim/report.js';
 import { SCENARIOS } from './sim/scenarios.js';
 
-const SEEDS = 25;
+const SEEDS = 20;
 
 for (const spec of SCENARIOS) {
   test(`${spec.jira}: ${spec.what}`, async () => {

@@ -99,7 +99,7 @@ export const SCENARIOS: ScenarioSpec[] = [
       let interleaved = 0;
       return {
         name: 'broadcast during sync',
-        writeEveryMs: 2,
+        writeEveryMs: 4,
         exercised: () => interleaved > 0,
         play(ctx) {
           ctx.sched.at(700, () => {
