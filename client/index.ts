@@ -14,7 +14,8 @@ import { isErrorReply } from '../transport/messages.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { DEFAULT_ENSEMBLE, Subjects } from '../transport/subjects.js';
 
-import { Watchers, type RemovableWatch, type WatchEvent, type WatchKind, type Watcher } from './watchers.js';
+import type { RemovableWatch, WatchEvent, WatchKind } from '../transport/ops.js';
+import { Watchers, type Watcher } from './watchers.js';
 
 export { ZkError, CreateMode };
 export type { Stat, ErrorName, CreateModeValue, WatchEvent, Watcher, RemovableWatch };

@@ -1,16 +1,12 @@
 // The client's side of watches: callbacks by kind and path, fired by the events its session
 // actor pushes, and the list of what is still armed, which a resumed session re-registers.
 
-export type WatchEventType = 'NodeCreated' | 'NodeDeleted' | 'NodeDataChanged' | 'NodeChildrenChanged';
-export interface WatchEvent { type: WatchEventType; path: string; zxid: number }
-export type Watcher = (event: WatchEvent) => void;
-export type WatchKind = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive';
-export type RemovableWatch = 'data' | 'children' | 'any' | 'persistent' | 'persistentRecursive';
+import { kindsRemovedBy, WATCH_KINDS, type RemovableWatch, type WatchEvent, type WatchKind, type WatchSet } from '../transport/ops.js';
 
-const KINDS: WatchKind[] = ['data', 'exist', 'child', 'persistent', 'persistentRecursive'];
+export type Watcher = (event: WatchEvent) => void;
 
 export class Watchers {
-  private readonly byKind = new Map<WatchKind, Map<string, Set<Watcher>>>(KINDS.map((k) => [k, new Map()]));
+  private readonly byKind = new Map<WatchKind, Map<string, Set<Watcher>>>(WATCH_KINDS.map((k) => [k, new Map()]));
 
   add(kind: WatchKind, path: string, watcher: Watcher): void {
     const byPath = this.byKind.get(kind)!;
@@ -32,14 +28,13 @@ export class Watchers {
   }
 
   removeAll(path: string, type: RemovableWatch): void {
-    const kinds: WatchKind[] = type === 'data' ? ['data', 'exist'] : type === 'children' ? ['child'] : type === 'any' ? KINDS : [type];
-    for (const k of kinds) this.byKind.get(k)!.delete(path);
+    for (const k of kindsRemovedBy(type)) this.byKind.get(k)!.delete(path);
   }
 
   /** Paths with a watch armed, by kind: what a resumed session asks its new actor to keep. */
-  armed(): Partial<Record<WatchKind, string[]>> {
-    const out: Partial<Record<WatchKind, string[]>> = {};
-    for (const k of KINDS) {
+  armed(): WatchSet {
+    const out: WatchSet = {};
+    for (const k of WATCH_KINDS) {
       const paths = [...this.byKind.get(k)!.keys()];
       if (paths.length > 0) out[k] = paths;
     }

@@ -6,7 +6,7 @@ import { ZkError } from '../storage/errors.js';
 import { validateCreatePath, validatePath } from '../storage/paths.js';
 import { CreateMode, modeIsSequential, type CreateModeValue, type LogEntry, type TxnResult } from '../storage/txn.js';
 import { decode, encode } from './codec.js';
-import { ANY_VERSION, type ClientOp, type LeaderOp, type MultiSubOp } from './ops.js';
+import { ANY_VERSION, WATCH_KINDS, type ClientOp, type LeaderOp, type MultiSubOp, type WatchSet } from './ops.js';
 
 export type Format = 'msgpack' | 'json';
 
@@ -195,11 +195,8 @@ export interface SessionOpenRequest {
   /** where the client hears watch events and session states: an inbox of its own */
   events?: string;
   /** resuming a session that lived on another actor */
-  resume?: { sessionId: number; secret: string; lastZxid: number; watches: Partial<Record<WatchKindName, string[]>> };
+  resume?: { sessionId: number; secret: string; lastZxid: number; watches: WatchSet };
 }
-
-type WatchKindName = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive';
-const WATCH_KIND_NAMES: WatchKindName[] = ['data', 'exist', 'child', 'persistent', 'persistentRecursive'];
 
 /** A session actor took over a session. */
 export function parseSessionMoved(body: unknown): { sessionId: number; actor: string } {
@@ -220,9 +217,9 @@ export function parseSessionOpen(body: unknown): SessionOpenRequest {
   }
   if (o.resume !== undefined) {
     const r = requireObject(o.resume, 'resume');
-    const watches: Partial<Record<WatchKindName, string[]>> = {};
+    const watches: WatchSet = {};
     const w = r.watches === undefined ? {} : requireObject(r.watches, 'watches');
-    for (const kind of WATCH_KIND_NAMES) {
+    for (const kind of WATCH_KINDS) {
       if (w[kind] === undefined) continue;
       if (!Array.isArray(w[kind])) throw new ZkError('BADARGUMENTS', `'watches.${kind}' must be an array of paths`);
       watches[kind] = (w[kind] as unknown[]).map((p) => {

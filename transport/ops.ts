@@ -23,10 +23,28 @@ export type ReadOp =
   | { op: 'getChildren'; path: string; watch: boolean }
   | { op: 'sync'; path: string };
 
+/**
+ * Watches as ZooKeeper has them: one-shot data, exists (on an absent node) and child
+ * watches, and persistent ones (recursive: the whole subtree, without child events).
+ */
+export type WatchKind = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive';
+export const WATCH_KINDS: readonly WatchKind[] = ['data', 'exist', 'child', 'persistent', 'persistentRecursive'];
+/** A session's watches by kind, as a client re-registers them on another actor. */
+export type WatchSet = Partial<Record<WatchKind, string[]>>;
+/** What removeWatches names: ZooKeeper's WatcherType. */
+export type RemovableWatch = 'data' | 'children' | 'any' | 'persistent' | 'persistentRecursive';
+export type WatchEventType = 'NodeCreated' | 'NodeDeleted' | 'NodeDataChanged' | 'NodeChildrenChanged';
+export interface WatchEvent { type: WatchEventType; path: string; zxid: number }
+
+/** The kinds of watch a removeWatches of this type removes. */
+export function kindsRemovedBy(type: RemovableWatch): readonly WatchKind[] {
+  return type === 'data' ? ['data', 'exist'] : type === 'children' ? ['child'] : type === 'any' ? WATCH_KINDS : [type];
+}
+
 /** Operations on a session's own watches, which live on its session actor. */
 export type WatchOp =
   | { op: 'addWatch'; path: string; mode: 'persistent' | 'persistentRecursive' }
-  | { op: 'removeWatches'; path: string; type: 'data' | 'children' | 'any' | 'persistent' | 'persistentRecursive' };
+  | { op: 'removeWatches'; path: string; type: RemovableWatch };
 
 export type ClientOp = WriteOp | ReadOp | WatchOp;
 

@@ -80,10 +80,6 @@ export class ServerCore {
     this.role = undefined;
   }
 
-  get running(): Role | undefined {
-    return this.role instanceof LeaderShell ? 'leading' : this.role instanceof FollowerShell ? 'following' : undefined;
-  }
-
   /**
    * Brings the tree up to the committed position on disk, which another process of this
    * server (the other role's actor) may have moved: replays the log, or reloads from the

@@ -12,12 +12,12 @@ import {
   decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionFields, parseSessionMoved, parseSessionOpen,
   type Format, type Limits, type SessionOpenRequest, type WriteOutcome,
 } from '../../transport/messages.js';
-import type { ClientOp, ReadOp, WatchOp } from '../../transport/ops.js';
+import type { ClientOp, ReadOp, WatchEvent, WatchOp } from '../../transport/ops.js';
 import { SESSION_QUEUE, type Subjects } from '../../transport/subjects.js';
 import { Replica } from './replica.js';
 import { WriteForwarder } from './forwarder.js';
 import { readReply, writeReply } from './replies.js';
-import { WatchRegistry, type WatchEvent } from './watches.js';
+import { WatchRegistry } from './watches.js';
 
 export interface SessionActorOptions {
   bus: Bus;
@@ -325,8 +325,6 @@ export class SessionActor {
     }
     return { zxid: this.replica.lastApplied };
   }
-
-  get watchCount(): number { return this.watches.count; }
 
   /**
    * Tells the leader which sessions it heard from since the last round, in messages that fit

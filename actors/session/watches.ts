@@ -7,17 +7,11 @@
 import type { DataTree } from '../../storage/data-tree.js';
 import { parentOf } from '../../storage/paths.js';
 import type { Txn, TxnResult } from '../../storage/txn.js';
+import {
+  kindsRemovedBy, WATCH_KINDS, type RemovableWatch, type WatchEvent, type WatchEventType, type WatchKind, type WatchSet,
+} from '../../transport/ops.js';
 
-export type WatchKind = 'data' | 'exist' | 'child' | 'persistent' | 'persistentRecursive';
-export const WATCH_KINDS: readonly WatchKind[] = ['data', 'exist', 'child', 'persistent', 'persistentRecursive'];
-export type EventType = 'NodeCreated' | 'NodeDeleted' | 'NodeDataChanged' | 'NodeChildrenChanged';
-export interface WatchEvent { type: EventType; path: string; zxid: number }
-/** A session's watches by kind, as a client re-registers them on another actor. */
-export type WatchSet = Partial<Record<WatchKind, string[]>>;
-/** What removeWatches names: ZooKeeper's WatcherType. */
-export type RemovableWatch = 'data' | 'children' | 'any' | 'persistent' | 'persistentRecursive';
-
-type Change = { type: EventType; path: string };
+type Change = { type: WatchEventType; path: string };
 
 export class WatchRegistry {
   private readonly watchers = new Map<WatchKind, Map<string, Set<number>>>(WATCH_KINDS.map((k) => [k, new Map()]));
@@ -34,30 +28,13 @@ export class WatchRegistry {
 
   /** Removes a session's watches of the given type on path; false when it had none. */
   remove(session: number, path: string, type: RemovableWatch): boolean {
-    const kinds: WatchKind[] = type === 'data' ? ['data', 'exist'] : type === 'children' ? ['child']
-      : type === 'any' ? [...WATCH_KINDS] : [type];
     let removed = false;
-    for (const kind of kinds) removed = this.take(kind, path, session) || removed;
+    for (const kind of kindsRemovedBy(type)) removed = this.take(kind, path, session) || removed;
     return removed;
   }
 
   dropSession(session: number): void {
     for (const kind of WATCH_KINDS) for (const path of [...this.watchers.get(kind)!.keys()]) this.take(kind, path, session);
-  }
-
-  watchesOf(session: number): WatchSet {
-    const out: WatchSet = {};
-    for (const kind of WATCH_KINDS) {
-      const paths = [...this.watchers.get(kind)!].filter(([, s]) => s.has(session)).map(([p]) => p);
-      if (paths.length > 0) out[kind] = paths;
-    }
-    return out;
-  }
-
-  get count(): number {
-    let n = 0;
-    for (const byPath of this.watchers.values()) for (const s of byPath.values()) n += s.size;
-    return n;
   }
 
   /** The events one committed transaction fires, by session, in the order ZooKeeper fires them. */
