@@ -7,6 +7,9 @@
 import { parseArgs } from 'node:util';
 import type { Client } from '../client/index.js';
 import { Cluster } from '../test/harness/processes.js';
+import { decode, encode } from '../transport/codec.js';
+import { NatsBus } from '../transport/nats-bus.js';
+import { Subjects } from '../transport/subjects.js';
 import { drive, percentile, progress } from './load.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, sessions: { type: 'string' } } });
@@ -60,9 +63,6 @@ async function watchLatency(): Promise<string> {
 async function openSessions(): Promise<string> {
   const cluster = await Cluster.start({ servers: 3, sessions: 2, tick: 2000 });
   try {
-    const { NatsBus } = await import('../transport/nats-bus.js');
-    const { Subjects } = await import('../transport/subjects.js');
-    const { encode, decode } = await import('../transport/codec.js');
     const bus = await NatsBus.connect({ servers: cluster.url });
     const subjects = new Subjects(cluster.ensemble);
     progress(`opening ${SESSIONS} sessions, 64 at a time`);

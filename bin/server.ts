@@ -11,6 +11,10 @@ import { NatsBus } from '../transport/nats-bus.js';
 import { Subjects } from '../transport/subjects.js';
 import { COMMON_FLAGS, commonOptions, effectiveMaxData, logger, positiveInt, UsageError } from './config.js';
 
+/** The actors a voting server can run one per process (`--actor`). */
+export const SPLIT_ACTORS = ['election', 'proposer', 'follower'] as const;
+export type SplitActor = (typeof SPLIT_ACTORS)[number];
+
 export const SERVER_HELP = `usage: natszk server --id N --nats URL [--voters 1,2,3] [--data DIR] [--actor A] [options]
 
 Runs voting server N of the ensemble: its election, proposer and follower-sync actors in this
@@ -47,7 +51,7 @@ export async function runServer(argv: string[]): Promise<void> {
   const voters = (values.voters ?? String(id)).split(',').map((v) => positiveInt(v.trim(), 'voters', 0));
   if (!voters.includes(id)) throw new UsageError(`--voters ${values.voters} does not include --id ${id}`);
   const actor = values.actor ?? 'all';
-  if (!['all', 'election', 'proposer', 'follower'].includes(actor)) throw new UsageError(`--actor ${actor}: expected all, election, proposer or follower`);
+  if (actor !== 'all' && !(SPLIT_ACTORS as readonly string[]).includes(actor)) throw new UsageError(`--actor ${actor}: expected all, ${SPLIT_ACTORS.join(', ')}`);
   const log = logger(actor === 'all' ? `server ${id}` : `server ${id} ${actor}`);
   const bus = await NatsBus.connect({ servers: common.nats, name: `natszk-server-${id}${actor === 'all' ? '' : `-${actor}`}` });
   const dataDir = values.data ?? path.join('natszk-data', `server-${id}`);

@@ -9,7 +9,7 @@ import { startEmbeddedNats } from '../deploy/local/embedded-nats.js';
 import { connect } from '../client/index.js';
 import { DEFAULT_ENSEMBLE } from '../transport/subjects.js';
 import { logger, positiveInt, UsageError } from './config.js';
-import { untilSignal } from './server.js';
+import { SPLIT_ACTORS, untilSignal } from './server.js';
 
 export const UP_HELP = `usage: natszk up [--servers N] [--sessions M] [--data DIR] [--ensemble NAME] [--port P] [--split-actors]
 
@@ -50,7 +50,7 @@ export async function runUp(argv: string[]): Promise<void> {
   for (let id = 1; id <= servers; id++) {
     const args = ['server', '--id', String(id), '--voters', voters, '--data', path.join(dataDir, `server-${id}`)];
     if (!values['split-actors']) launch(args);
-    else for (const actor of ['election', 'proposer', 'follower']) launch([...args, '--actor', actor]);
+    else for (const actor of SPLIT_ACTORS) launch([...args, '--actor', actor]);
   }
   for (let i = 0; i < sessions; i++) launch(['session']);
 

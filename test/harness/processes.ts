@@ -12,6 +12,7 @@ import { decode, encode } from '../../transport/codec.js';
 import type { ServerStatus } from '../../transport/messages.js';
 import { NatsBus } from '../../transport/nats-bus.js';
 import { Subjects } from '../../transport/subjects.js';
+import { SPLIT_ACTORS, type SplitActor } from '../../bin/server.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/natszk.js');
 
@@ -57,8 +58,6 @@ export interface ClusterOptions {
   split?: number[];
 }
 
-export type SplitActor = 'election' | 'proposer' | 'follower';
-export const SPLIT_ACTORS: SplitActor[] = ['election', 'proposer', 'follower'];
 
 export class Cluster {
   readonly ensemble = 'test';
