@@ -15,8 +15,10 @@ import { NatsBus } from '../transport/nats-bus.js';
 import { DEFAULT_ENSEMBLE, Subjects } from '../transport/subjects.js';
 
 import type { RemovableWatch, WatchEvent, WatchKind } from '../transport/ops.js';
+import { ConnectionLossError, OperationTimeoutError, zkError } from './errors.js';
 import { Watchers, type Watcher } from './watchers.js';
 
+export * from './errors.js';
 export { ZkError, CreateMode };
 export type { Stat, ErrorName, CreateModeValue, WatchEvent, Watcher, RemovableWatch };
 
@@ -40,7 +42,15 @@ export interface ConnectOptions {
 
 export type Data = Uint8Array | string;
 
-export interface CreateOptions {
+/** Per call: a deadline and a way to give up. Either leaves the call's outcome unknown for a write. */
+export interface CallOptions {
+  /** ms; past it the call fails with OperationTimeoutError (the session stays where it is) */
+  timeout?: number;
+  /** aborting rejects the call with the signal's reason, as fetch does */
+  signal?: AbortSignal;
+}
+
+export interface CreateOptions extends CallOptions {
   mode?: CreateModeValue | CreateModeName;
   /** Time to live in ms, for the TTL modes. */
   ttl?: number;
@@ -51,6 +61,14 @@ export type MultiOp =
   | { op: 'delete'; path: string; version?: number }
   | { op: 'setData'; path: string; data?: Data; version?: number }
   | { op: 'check'; path: string; version: number };
+
+export type MultiReadOp = { op: 'getData'; path: string } | { op: 'getChildren'; path: string };
+
+/** One per op of a multiRead; each read fails alone, with its code. */
+export type MultiReadResult =
+  | { type: 'getData'; data: Uint8Array; stat: Stat }
+  | { type: 'getChildren'; children: string[] }
+  | { type: 'error'; code: number };
 
 export type MultiResult =
   | { type: 'create'; path: string; stat: Stat }
@@ -66,12 +84,12 @@ interface SessionInfo {
   actor: string;
 }
 
-export interface ReadOptions {
+export interface ReadOptions extends CallOptions {
   /** a one-shot watch: called once, at the next change of what this read returned */
   watch?: Watcher;
 }
 
-export class Client extends EventEmitter {
+export class Client extends EventEmitter<{ state: [SessionState] }> {
   /** Highest zxid this client has seen: it never accepts older state than this. */
   lastZxid = 0;
   private pinger?: NodeJS.Timeout;
@@ -104,7 +122,7 @@ export class Client extends EventEmitter {
       client.session = reply as unknown as SessionInfo;
       client.seen(reply);
       // A session lives while its client is heard from; a third of the timeout leaves room for a lost ping.
-      client.pinger = setInterval(() => client.request({ op: 'ping' }).catch(() => undefined), Math.max(100, Math.floor(client.session.timeout / 3)));
+      client.pinger = setInterval(() => client.send({ op: 'ping' }).catch(() => undefined), Math.max(100, Math.floor(client.session.timeout / 3)));
       client.pinger.unref();
       return client;
     } catch (err) {
@@ -120,51 +138,65 @@ export class Client extends EventEmitter {
   get sessionState(): SessionState { return this.state; }
 
   async create(path: string, data: Data = '', opts: CreateOptions = {}): Promise<string> {
-    const r = await this.request({ op: 'create', path, data, mode: opts.mode ?? CreateMode.PERSISTENT, ttl: opts.ttl });
-    return r.path as string;
+    return (await this.create2(path, data, opts)).path;
   }
 
   /** create, returning the new node's stat too (ZooKeeper's create2). */
   async create2(path: string, data: Data = '', opts: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
-    const r = await this.request({ op: 'create', path, data, mode: opts.mode ?? CreateMode.PERSISTENT, ttl: opts.ttl });
+    const r = await this.request({ op: 'create', path, data, mode: opts.mode ?? CreateMode.PERSISTENT, ttl: opts.ttl }, opts);
     return { path: r.path as string, stat: r.stat as Stat };
   }
 
   async getData(path: string, opts: ReadOptions = {}): Promise<{ data: Uint8Array; stat: Stat }> {
-    const r = await this.watchedRead({ op: 'getData', path }, 'data', opts.watch);
+    const r = await this.watchedRead({ op: 'getData', path }, 'data', opts);
     return { data: r.data as Uint8Array, stat: r.stat as Stat };
   }
 
-  async setData(path: string, data: Data, version = -1): Promise<Stat> {
-    return (await this.request({ op: 'setData', path, data, version })).stat as Stat;
+  async setData(path: string, data: Data, version = -1, opts: CallOptions = {}): Promise<Stat> {
+    return (await this.request({ op: 'setData', path, data, version }, opts)).stat as Stat;
   }
 
-  async delete(path: string, version = -1): Promise<void> {
-    await this.request({ op: 'delete', path, version });
+  async delete(path: string, version = -1, opts: CallOptions = {}): Promise<void> {
+    await this.request({ op: 'delete', path, version }, opts);
   }
 
   /** With a watch: fires on the node's creation if it is absent, else on its next change. */
   async exists(path: string, opts: ReadOptions = {}): Promise<Stat | null> {
-    const r = await this.watchedRead({ op: 'exists', path }, 'exist', opts.watch);
+    const r = await this.watchedRead({ op: 'exists', path }, 'exist', opts);
     const stat = (r.stat as Stat | null) ?? null;
     if (opts.watch && stat) this.watchers.move('exist', 'data', path, opts.watch);
     return stat;
   }
 
   async getChildren(path: string, opts: ReadOptions = {}): Promise<string[]> {
-    return (await this.watchedRead({ op: 'getChildren', path }, 'child', opts.watch)).children as string[];
+    return (await this.getChildren2(path, opts)).children;
   }
 
   async getChildren2(path: string, opts: ReadOptions = {}): Promise<{ children: string[]; stat: Stat }> {
-    const r = await this.watchedRead({ op: 'getChildren', path }, 'child', opts.watch);
+    const r = await this.watchedRead({ op: 'getChildren', path }, 'child', opts);
     return { children: r.children as string[], stat: r.stat as Stat };
   }
 
+  /** How many nodes are below path, at any depth. */
+  async getAllChildrenNumber(path: string, opts: CallOptions = {}): Promise<number> {
+    return (await this.request({ op: 'getAllChildrenNumber', path }, opts)).count as number;
+  }
+
+  /** This session's ephemeral nodes whose paths start with prefix, sorted. */
+  async getEphemerals(prefix = '/', opts: CallOptions = {}): Promise<string[]> {
+    return (await this.request({ op: 'getEphemerals', prefix }, opts)).paths as string[];
+  }
+
+  /** Reads taken from one state of the tree; each fails alone (its result is `{type: 'error', code}`). */
+  async multiRead(ops: MultiReadOp[], opts: CallOptions = {}): Promise<MultiReadResult[]> {
+    return (await this.request({ op: 'multiRead', ops }, opts)).results as MultiReadResult[];
+  }
+
   /** A watch that stays: every change of path (persistent), or of path and all below it but child lists (persistentRecursive). */
-  async addWatch(path: string, watcher: Watcher, mode: 'persistent' | 'persistentRecursive' = 'persistent'): Promise<void> {
+  async addWatch(path: string, watcher: Watcher, mode: 'persistent' | 'persistentRecursive' = 'persistent', opts: CallOptions = {}): Promise<void> {
     this.watchers.add(mode, path, watcher);
     try {
-      await this.request({ op: 'addWatch', path, mode });
+      await this.request({ op: 'addWatch', path, mode }, opts);
     } catch (err) {
       this.watchers.delete(mode, path, watcher);
       throw err;
@@ -172,51 +204,76 @@ export class Client extends EventEmitter {
   }
 
   /** Removes this session's watches of a type on path; NOWATCHER when there was none. */
-  async removeWatches(path: string, type: RemovableWatch = 'any'): Promise<void> {
-    await this.request({ op: 'removeWatches', path, type });
+  async removeWatches(path: string, type: RemovableWatch = 'any', opts: CallOptions = {}): Promise<void> {
+    await this.request({ op: 'removeWatches', path, type }, opts);
     this.watchers.removeAll(path, type);
   }
 
   /** All or nothing. On failure throws a ZkError whose `results` has one entry per op. */
-  async multi(ops: MultiOp[]): Promise<MultiResult[]> {
-    return (await this.request({ op: 'multi', ops })).results as MultiResult[];
+  async multi(ops: MultiOp[], opts: CallOptions = {}): Promise<MultiResult[]> {
+    return (await this.request({ op: 'multi', ops }, opts)).results as MultiResult[];
   }
 
   /** Waits until this client's session actor has everything the leader had committed when it was called. */
-  async sync(path = '/'): Promise<void> {
-    await this.request({ op: 'sync', path });
+  async sync(path = '/', opts: CallOptions = {}): Promise<void> {
+    await this.request({ op: 'sync', path }, opts);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.pinger);
     try {
-      if (this.session && this.state !== 'expired') await this.request({ op: 'close' });
+      if (this.session && this.state !== 'expired') await this.send({ op: 'close' });
     } finally {
       await this.bus.close();
     }
   }
 
   /** The watcher is armed before the request goes, so an event that overtakes the reply still finds it. */
-  private async watchedRead(body: Record<string, unknown>, kind: WatchKind, watcher: Watcher | undefined): Promise<Record<string, unknown>> {
-    if (!watcher) return this.request(body);
-    if (!this.session) throw new ZkError('BADARGUMENTS', 'watches need a session; connect without sessionless');
+  private async watchedRead(body: Record<string, unknown>, kind: WatchKind, opts: ReadOptions): Promise<Record<string, unknown>> {
+    const watcher = opts.watch;
+    if (!watcher) return this.request(body, opts);
+    if (!this.session) throw zkError('BADARGUMENTS', 'watches need a session; connect without sessionless');
     this.watchers.add(kind, body.path as string, watcher);
     try {
-      return await this.request({ ...body, watch: true });
+      return await this.request({ ...body, watch: true }, opts);
     } catch (err) {
       this.watchers.delete(kind, body.path as string, watcher);
       throw err;
     }
   }
 
-  private async request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /**
+   * The call's own deadline and signal only stop the caller waiting: the request itself runs
+   * on under the client's requestTimeout, so only the actor's real silence moves the session.
+   */
+  private request(body: Record<string, unknown>, opts: CallOptions = {}): Promise<Record<string, unknown>> {
+    const { timeout, signal } = opts;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.closed) return Promise.reject(zkError('SESSIONEXPIRED', 'this client is closed'));
+    const sent = this.send(body);
+    if (timeout === undefined && !signal) return sent;
+    return new Promise((resolve, reject) => {
+      const timer = timeout === undefined ? undefined
+        : setTimeout(() => finish(() => reject(new OperationTimeoutError(`no reply to ${String(body.op)} within ${timeout} ms; it may still take effect`))), timeout);
+      const onAbort = () => finish(() => reject(signal!.reason));
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        settle();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      sent.then((r) => finish(() => resolve(r)), (err) => finish(() => reject(err)));
+    });
+  }
+
+  private async send(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     if (!this.session) {
       const reply = await call(this.bus, this.subjects.api, body, this.requestTimeout);
       this.seen(reply);
       return reply;
     }
-    if (this.state === 'expired') throw new ZkError('SESSIONEXPIRED', `session 0x${this.session.sessionId.toString(16)} has expired`);
+    if (this.state === 'expired') throw zkError('SESSIONEXPIRED', `session 0x${this.session.sessionId.toString(16)} has expired`);
     if (this.reconnecting) await this.reconnecting;
     const session = this.session;
     try {
@@ -291,11 +348,7 @@ export class Client extends EventEmitter {
 }
 
 /** CONNECTIONLOSS because the session actor itself did not answer (not an answer that says so). */
-class ActorUnreachable extends ZkError {
-  constructor(message: string) {
-    super('CONNECTIONLOSS', message);
-  }
-}
+class ActorUnreachable extends ConnectionLossError {}
 
 async function call(bus: Bus, subject: string, body: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
   let raw: Uint8Array;
@@ -308,7 +361,7 @@ async function call(bus: Bus, subject: string, body: Record<string, unknown>, ti
   }
   const reply = decode(raw) as Record<string, unknown>;
   if (isErrorReply(reply)) {
-    throw new ZkError(errorName(reply.code), reply.message.replace(/^[A-Z]+: /, ''), reply.results);
+    throw zkError(errorName(reply.code), reply.message.replace(/^[A-Z]+: /, ''), reply.results);
   }
   return reply;
 }

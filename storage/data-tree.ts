@@ -89,6 +89,20 @@ export class DataTree {
     return { children: [...n.children].sort(), stat: statOf(n) };
   }
 
+  /** Every node below path, at any depth (ZooKeeper's getAllChildrenNumber). */
+  descendantCount(path: string): number {
+    let count = 0;
+    const stack = [path];
+    while (stack.length > 0) {
+      const p = stack.pop()!;
+      for (const child of this.get(p).children) {
+        count++;
+        stack.push(p === '/' ? `/${child}` : `${p}/${child}`);
+      }
+    }
+    return count;
+  }
+
   ephemeralsOf(sessionId: number): string[] {
     return [...(this.ephemerals.get(sessionId) ?? [])].sort();
   }

@@ -6,7 +6,7 @@ import { ZkError } from '../storage/errors.js';
 import { validateCreatePath, validatePath } from '../storage/paths.js';
 import { CreateMode, modeIsSequential, type CreateModeValue, type LogEntry, type TxnResult } from '../storage/txn.js';
 import { decode, encode } from './codec.js';
-import { ANY_VERSION, WATCH_KINDS, type ClientOp, type LeaderOp, type MultiSubOp, type WatchSet } from './ops.js';
+import { ANY_VERSION, isSessionActorOp, WATCH_KINDS, type ClientOp, type LeaderOp, type MultiSubOp, type WatchSet } from './ops.js';
 
 export type Format = 'msgpack' | 'json';
 
@@ -162,7 +162,27 @@ export function parseClientOp(body: unknown, limits: Limits = DEFAULT_LIMITS): C
       if (o.watch !== undefined && typeof o.watch !== 'boolean') throw new ZkError('BADARGUMENTS', `'watch' must be a boolean`);
       return { op: o.op, path: path(o), watch: o.watch === true };
     case 'sync':
+    case 'getAllChildrenNumber':
       return { op: o.op, path: path(o) };
+    case 'getEphemerals': {
+      // A prefix of a path, so it need not name a node ('/app/lock-' is fine).
+      const prefix = o.prefix === undefined ? '/' : str(o, 'prefix');
+      if (!prefix.startsWith('/')) throw new ZkError('BADARGUMENTS', `'prefix' must start with /`);
+      return { op: 'getEphemerals', prefix };
+    }
+    case 'multiRead': {
+      const ops = o.ops;
+      if (!Array.isArray(ops)) throw new ZkError('BADARGUMENTS', `'ops' must be an array`);
+      if (ops.length > MAX_MULTI_OPS) throw new ZkError('BADARGUMENTS', `a multiRead holds at most ${MAX_MULTI_OPS} ops`);
+      return {
+        op: 'multiRead',
+        ops: ops.map((sub) => {
+          const so = requireObject(sub, 'multiRead op');
+          if (so.op !== 'getData' && so.op !== 'getChildren') throw new ZkError('BADARGUMENTS', `a multiRead holds only getData and getChildren, not ${JSON.stringify(so.op)}`);
+          return { op: so.op, path: path(so) };
+        }),
+      };
+    }
     case 'addWatch':
       if (o.mode !== 'persistent' && o.mode !== 'persistentRecursive') throw new ZkError('BADARGUMENTS', `'mode' must be 'persistent' or 'persistentRecursive'`);
       return { op: 'addWatch', path: path(o), mode: o.mode };
@@ -288,7 +308,7 @@ function parseInternalOp(body: unknown, limits: Limits): LeaderOp {
   if (o.op === 'createSession') return { op: 'createSession', timeoutMs: int(o, 'timeoutMs', undefined, 1), secretHash: str(o, 'secretHash') };
   if (o.op === 'closeSession') return { op: 'closeSession' };
   const op = parseClientOp(o, limits);
-  if (op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren' || op.op === 'addWatch' || op.op === 'removeWatches') {
+  if (isSessionActorOp(op)) {
     throw new ZkError('BADARGUMENTS', `${op.op} is served by session actors, not the leader`);
   }
   return op;

@@ -21,7 +21,13 @@ export type ReadOp =
   | { op: 'getData'; path: string; watch: boolean }
   | { op: 'exists'; path: string; watch: boolean }
   | { op: 'getChildren'; path: string; watch: boolean }
+  | { op: 'getAllChildrenNumber'; path: string }
+  | { op: 'getEphemerals'; prefix: string }
+  | { op: 'multiRead'; ops: MultiReadSubOp[] }
   | { op: 'sync'; path: string };
+
+/** multiRead: reads taken from one state of the tree, each failing alone (ZooKeeper's multiRead). */
+export type MultiReadSubOp = { op: 'getData'; path: string } | { op: 'getChildren'; path: string };
 
 /**
  * Watches as ZooKeeper has them: one-shot data, exists (on an absent node) and child
@@ -47,6 +53,13 @@ export type WatchOp =
   | { op: 'removeWatches'; path: string; type: RemovableWatch };
 
 export type ClientOp = WriteOp | ReadOp | WatchOp;
+
+const LOCAL_OPS = new Set<string>(['getData', 'exists', 'getChildren', 'getAllChildrenNumber', 'getEphemerals', 'multiRead', 'addWatch', 'removeWatches']);
+
+/** Reads and watch changes: a session actor answers them from its replica, never asking the leader. */
+export function isSessionActorOp(op: { op: string }): op is Exclude<ReadOp, { op: 'sync' }> | WatchOp {
+  return LOCAL_OPS.has(op.op);
+}
 
 /** What a session actor forwards to the leader: writes, and sync barriers. */
 export type LeaderOp = WriteOp | { op: 'sync'; path: string };

@@ -5,11 +5,27 @@ import type { DataTree } from '../../storage/data-tree.js';
 import type { TxnResult } from '../../storage/txn.js';
 import type { ClientOp, ReadOp } from '../../transport/ops.js';
 
-export function readReply(tree: DataTree, op: ReadOp): object {
+/** A read's reply, from the tree as it is; sessionId 0 is a sessionless request. */
+export function readReply(tree: DataTree, op: ReadOp, sessionId: number): object {
   switch (op.op) {
     case 'getData': return tree.getData(op.path);
     case 'exists': return { stat: tree.exists(op.path) };
     case 'getChildren': return tree.getChildren(op.path);
+    case 'getAllChildrenNumber': return { count: tree.descendantCount(op.path) };
+    case 'getEphemerals':
+      if (sessionId === 0) throw new ZkError('BADARGUMENTS', 'getEphemerals lists a session\'s own ephemeral nodes; it needs a session');
+      return { paths: tree.ephemeralsOf(sessionId).filter((p) => p.startsWith(op.prefix)) };
+    case 'multiRead':
+      return {
+        results: op.ops.map((sub) => {
+          try {
+            return sub.op === 'getData' ? { type: 'getData', ...tree.getData(sub.path) } : { type: 'getChildren', children: tree.getChildren(sub.path).children };
+          } catch (err) {
+            if (!(err instanceof ZkError)) throw err;
+            return { type: 'error', code: err.code };
+          }
+        }),
+      };
     case 'sync': return { path: op.path };
   }
 }

@@ -12,7 +12,7 @@ import {
   decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionFields, parseSessionMoved, parseSessionOpen,
   type Format, type Limits, type SessionOpenRequest, type WriteOutcome,
 } from '../../transport/messages.js';
-import type { ClientOp, ReadOp, WatchEvent, WatchOp } from '../../transport/ops.js';
+import { isSessionActorOp, type ClientOp, type ReadOp, type WatchEvent, type WatchOp } from '../../transport/ops.js';
 import { SESSION_QUEUE, type Subjects } from '../../transport/subjects.js';
 import { Replica } from './replica.js';
 import { WriteForwarder } from './forwarder.js';
@@ -237,7 +237,7 @@ export class SessionActor {
       this.send(reply, format, errorReply(err));
       return;
     }
-    const isRead = op.op === 'getData' || op.op === 'exists' || op.op === 'getChildren' || op.op === 'ping' || op.op === 'addWatch' || op.op === 'removeWatches';
+    const isRead = op.op === 'ping' || isSessionActorOp(op);
     const sid = sessionId;
     const run = (): Promise<object> => op.op === 'close' ? this.close(sid, session)
       : op.op === 'ping' ? Promise.resolve({ zxid: this.replica.lastApplied })
@@ -289,11 +289,15 @@ export class SessionActor {
         case 'exists':
         case 'getChildren': {
           if (op.watch && sessionId === 0) throw new ZkError('BADARGUMENTS', 'watches need a session');
-          const reply = readReply(this.replica.tree, op as ReadOp);
+          const reply = readReply(this.replica.tree, op, sessionId);
           // Registered at the state the reply shows: the next change to it fires.
           if (op.watch) this.watchFor(sessionId, op, (reply as { stat?: unknown }).stat != null);
           return { ...reply, zxid: this.replica.lastApplied };
         }
+        case 'getAllChildrenNumber':
+        case 'getEphemerals':
+        case 'multiRead':
+          return { ...readReply(this.replica.tree, op, sessionId), zxid: this.replica.lastApplied };
         case 'addWatch':
         case 'removeWatches':
           if (sessionId === 0) throw new ZkError('BADARGUMENTS', 'watches need a session');

@@ -1,0 +1,133 @@
+// The client library as a program uses it: an error class per code, per-call deadlines and
+// AbortSignal, and the reads beyond getData (getAllChildrenNumber, getEphemerals, multiRead).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  BadArgumentsError, BadVersionError, NoNodeError, NodeExistsError, NotEmptyError, OperationTimeoutError, ZkError, CreateMode,
+  type Client,
+} from '../client/index.js';
+import { Cluster } from './harness/processes.js';
+
+let cluster: Cluster;
+let zk: Client;
+
+test.before(async () => {
+  cluster = await Cluster.start();
+  zk = await cluster.client();
+});
+
+test.after(async () => {
+  await zk?.close();
+  await cluster?.stop();
+});
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+test('each failure is an instance of its code\'s class, and of ZkError', async () => {
+  const none = await rejection(zk.getData('/absent'));
+  assert.instance(none, NoNodeError);
+  assert.instance(none, ZkError);
+  assert.is((none as ZkError).codeName, 'NONODE');
+  assert.is((none as ZkError).code, -101);
+  assert.is((none as Error).name, 'NoNodeError');
+  await zk.create('/e', 'x');
+  assert.instance(await rejection(zk.create('/e')), NodeExistsError);
+  assert.instance(await rejection(zk.setData('/e', 'y', 7)), BadVersionError);
+  await zk.create('/e/child');
+  assert.instance(await rejection(zk.delete('/e')), NotEmptyError);
+  assert.instance(await rejection(zk.getData('no-slash')), BadArgumentsError);
+  const multi = await rejection(zk.multi([{ op: 'create', path: '/m1' }, { op: 'check', path: '/e', version: 9 }]));
+  assert.instance(multi, BadVersionError);
+  assert.equal((multi as ZkError).results, [{ type: 'error', code: 0 }, { type: 'error', code: -103 }], 'ops before the failing one say OK, as in ZooKeeper');
+  assert.is(await zk.exists('/m1'), null, 'a failed multi changes nothing');
+});
+
+test('an aborted signal fails the call with its reason and sends nothing', async () => {
+  const ctl = new AbortController();
+  ctl.abort(new Error('user gave up'));
+  const err = await rejection(zk.create('/never', 'x', { signal: ctl.signal }));
+  assert.is((err as Error).message, 'user gave up');
+  assert.is(await zk.exists('/never'), null);
+});
+
+test('a deadline or an abort while the ensemble is stalled fails only that call; the session stays', async () => {
+  const actor = zk.actor;
+  const server = cluster.servers[0]!.child;
+  server.kill('SIGSTOP');
+  try {
+    const started = Date.now();
+    const late = await rejection(zk.create('/stalled', 'x', { timeout: 300 }));
+    assert.instance(late, OperationTimeoutError);
+    assert.ok(Date.now() - started < 2000, 'the deadline is the call\'s, not the client\'s');
+    const ctl = new AbortController();
+    const pending = rejection(zk.setData('/e', 'z', -1, { signal: ctl.signal }));
+    setTimeout(() => ctl.abort(), 100);
+    assert.is(((await pending) as Error).name, 'AbortError');
+  } finally {
+    server.kill('SIGCONT');
+  }
+  // The stalled writes may still take effect (their outcome was unknown); the session did not move.
+  await zk.sync('/');
+  assert.is(zk.actor, actor);
+  assert.is(zk.sessionState, 'connected');
+  assert.ok((await zk.exists('/e')) !== null);
+});
+
+test('getAllChildrenNumber counts every node below, at any depth', async () => {
+  await zk.create('/count');
+  await zk.create('/count/a');
+  await zk.create('/count/a/b');
+  await zk.create('/count/a/b/c');
+  await zk.create('/count/d');
+  assert.is(await zk.getAllChildrenNumber('/count'), 4);
+  assert.is(await zk.getAllChildrenNumber('/count/d'), 0);
+  assert.instance(await rejection(zk.getAllChildrenNumber('/nothing')), NoNodeError);
+});
+
+test('getEphemerals lists this session\'s ephemeral nodes under a prefix, not another\'s', async () => {
+  await zk.create('/eph');
+  await zk.create('/eph/lock-', '', { mode: CreateMode.EPHEMERAL_SEQUENTIAL });
+  await zk.create('/eph/lock-', '', { mode: CreateMode.EPHEMERAL_SEQUENTIAL });
+  await zk.create('/eph/member', '', { mode: 'ephemeral' });
+  const other = await cluster.client();
+  await other.create('/eph/other', '', { mode: 'ephemeral' });
+  assert.equal(await zk.getEphemerals('/eph/lock-'), ['/eph/lock-0000000000', '/eph/lock-0000000001']);
+  assert.equal(await zk.getEphemerals(), ['/eph/lock-0000000000', '/eph/lock-0000000001', '/eph/member']);
+  assert.equal(await other.getEphemerals('/'), ['/eph/other']);
+  await other.close();
+  const sessionless = await cluster.client({ sessionless: true });
+  assert.instance(await rejection(sessionless.getEphemerals('/')), BadArgumentsError);
+  await sessionless.close();
+});
+
+test('multiRead reads several nodes at one state; each read fails alone', async () => {
+  await zk.create('/mr', 'top');
+  await zk.create('/mr/x', 'one');
+  const results = await zk.multiRead([
+    { op: 'getData', path: '/mr' },
+    { op: 'getChildren', path: '/mr' },
+    { op: 'getData', path: '/mr/absent' },
+  ]);
+  assert.is(results.length, 3);
+  const [data, children, missing] = results;
+  assert.is(data!.type, 'getData');
+  assert.is(Buffer.from((data as { data: Uint8Array }).data).toString(), 'top');
+  assert.equal(children, { type: 'getChildren', children: ['x'] });
+  assert.equal(missing, { type: 'error', code: -101 });
+});
+
+test('a closed client refuses calls with SESSIONEXPIRED', async () => {
+  const c = await cluster.client();
+  await c.close();
+  const err = await rejection(c.exists('/'));
+  assert.is((err as ZkError).codeName, 'SESSIONEXPIRED');
+});
+
+test.run();
