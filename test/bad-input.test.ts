@@ -83,6 +83,13 @@ const cases: [string, Uint8Array, string][] = [
   ['multi without ops', encode({ op: 'multi' }), 'BADARGUMENTS'],
   ['multi with a read op', encode({ op: 'multi', ops: [{ op: 'getData', path: '/keep' }] }), 'UNIMPLEMENTED'],
   ['multi with a bad sub-op', encode({ op: 'multi', ops: [{ op: 'create', path: '/ok' }, 'nope'] }), 'MARSHALLINGERROR'],
+  ['multiRead without ops', encode({ op: 'multiRead' }), 'BADARGUMENTS'],
+  ['multiRead with a write in it', encode({ op: 'multiRead', ops: [{ op: 'delete', path: '/keep' }] }), 'BADARGUMENTS'],
+  ['multiRead op not an object', encode({ op: 'multiRead', ops: [7] }), 'MARSHALLINGERROR'],
+  ['getEphemerals prefix of the wrong type', encode({ op: 'getEphemerals', prefix: 3 }), 'BADARGUMENTS'],
+  ['getEphemerals prefix not absolute', encode({ op: 'getEphemerals', prefix: 'app' }), 'BADARGUMENTS'],
+  ['getEphemerals without a session', encode({ op: 'getEphemerals' }), 'BADARGUMENTS'],
+  ['getAllChildrenNumber without a path', encode({ op: 'getAllChildrenNumber' }), 'BADARGUMENTS'],
   ['check outside multi', encode({ op: 'check', path: '/keep', version: 0 }), 'BADARGUMENTS'],
   ['bad base64 in JSON', json('{"op":"setData","path":"/keep","dataBase64":"!!"}'), 'BADARGUMENTS'],
 ];

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from './harness/processes.js';
 
-const example = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/examples/hello.js');
+const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../client/examples');
+const example = path.join(examples, 'hello.js');
 
 test('client/examples/hello.ts prints what the README says', async () => {
   const cluster = await Cluster.start();
@@ -23,6 +24,24 @@ test('client/examples/hello.ts prints what the README says', async () => {
     const zk = await cluster.client({ sessionless: true });
     assert.equal(await zk.getChildren('/app'), ['ready'], 'the ephemeral member left with the session');
     await zk.close();
+  } finally {
+    await cluster.stop();
+  }
+});
+
+test('client/examples/recipes.ts prints what the README says', async () => {
+  const cluster = await Cluster.start();
+  try {
+    const run = spawnSync(process.execPath, [path.join(examples, 'recipes.js'), cluster.url], { encoding: 'utf8', env: { ...process.env, NATSZK_ENSEMBLE: cluster.ensemble } });
+    assert.is(run.status, 0, run.stderr);
+    assert.is(run.stdout, [
+      'a holds the lock: true; b is waiting: true',
+      'after a\'s release, b holds it: true',
+      'node-b leads now',
+      'jobs: 2',
+      'api instances: 10.0.0.1:8080',
+      '',
+    ].join('\n'));
   } finally {
     await cluster.stop();
   }

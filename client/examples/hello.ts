@@ -1,5 +1,5 @@
 // The README's example program: node dist/client/examples/hello.js nats://127.0.0.1:4222
-import { connect, CreateMode, ZkError } from 'natszk';
+import { BadVersionError, connect, CreateMode } from 'natszk';
 
 const zk = await connect({ servers: process.argv[2] ?? 'nats://127.0.0.1:4222' });
 try {
@@ -18,7 +18,8 @@ try {
   try {
     await zk.delete('/app', 0);
   } catch (err) {
-    if (err instanceof ZkError) console.log(`delete /app: ${err.codeName}`); // BADVERSION
+    if (!(err instanceof BadVersionError)) throw err;
+    console.log(`delete /app: ${err.codeName}`); // someone changed /app since we read it
   }
 } finally {
   await zk.close(); // the ephemeral member node goes with the session
