@@ -15,7 +15,7 @@ commands:
   server    run one voting server
   session   run one session actor
   status    each voting server's role, epoch and zxids, as a table
-  cli       one-shot client commands (create, get, set, delete, ls, stat, sync)
+  cli       zkCli: an interactive shell, or one command (create, get, set, ls, watch, ...)
 
 'natszk <command> --help' tells more.
 
