@@ -57,12 +57,27 @@ export interface EmbeddedNats {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedNats(opts: { dir: string; port?: number; quiet?: boolean }): Promise<EmbeddedNats> {
+export interface EmbeddedNatsOptions {
+  dir: string;
+  port?: number;
+  quiet?: boolean;
+  /** a member of a NATS cluster: its route port and its peers' route ports */
+  cluster?: { port: number; routes: number[] };
+}
+
+export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<EmbeddedNats> {
   const bin = findNatsServer();
   const port = opts.port ?? (await freePort());
   mkdirSync(opts.dir, { recursive: true });
   const conf = path.join(opts.dir, `nats-${port}.conf`);
-  writeFileSync(conf, `listen: 127.0.0.1:${port}\nmax_payload: ${EMBEDDED_MAX_PAYLOAD}\nmax_pending: 64MB\n`);
+  let text = `listen: 127.0.0.1:${port}\nmax_payload: ${EMBEDDED_MAX_PAYLOAD}\nmax_pending: 64MB\n`;
+  if (opts.cluster) {
+    // no_advertise: a client stays on the servers it was given, so losing its server cuts it off
+    // (a real partition) instead of moving it to a peer the operator did not name.
+    const routes = opts.cluster.routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
+    text += `cluster {\n  name: natszk\n  listen: 127.0.0.1:${opts.cluster.port}\n  no_advertise: true\n  routes: [${routes}]\n}\n`;
+  }
+  writeFileSync(conf, text);
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', opts.quiet ? 'ignore' : 'inherit', opts.quiet ? 'ignore' : 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitForPort(port, child, 10_000);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmbeddedNats, type EmbeddedNats } from '../../deploy/local/embedded-nats.js';
+import { freePort, startEmbeddedNats, type EmbeddedNats, type EmbeddedNatsOptions } from '../../deploy/local/embedded-nats.js';
 import { connect, type Client, type ConnectOptions } from '../../client/index.js';
 import { decode, encode } from '../../transport/codec.js';
 import type { ServerStatus } from '../../transport/messages.js';
@@ -56,6 +56,8 @@ export interface ClusterOptions {
   tick?: number;
   /** servers whose election, proposer and follower actors each run in a process of their own */
   split?: number[];
+  /** nats-servers in a NATS cluster; server i and session actor i attach to nats-server i mod n */
+  natsServers?: number;
 }
 
 
@@ -67,13 +69,19 @@ export class Cluster {
   /** the processes of split servers, by server id */
   readonly actors = new Map<number, Record<SplitActor, Proc>>();
 
-  private constructor(readonly nats: EmbeddedNats, readonly dir: string, private readonly opts: Required<ClusterOptions>) {}
+  private constructor(readonly nats: EmbeddedNats[], private readonly natsOptions: EmbeddedNatsOptions[], readonly dir: string, private readonly opts: Required<ClusterOptions>) {}
 
   static async start(opts: ClusterOptions = {}): Promise<Cluster> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-test-'));
-    const nats = await startEmbeddedNats({ dir, quiet: true });
-    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, split: [], ...opts };
-    const cluster = new Cluster(nats, dir, full);
+    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, split: [], natsServers: 1, ...opts };
+    const natsOptions: EmbeddedNatsOptions[] = [];
+    const routePorts = full.natsServers > 1 ? await Promise.all(Array.from({ length: full.natsServers }, () => freePort())) : [];
+    for (let i = 0; i < full.natsServers; i++) {
+      const cluster = routePorts.length > 0 ? { port: routePorts[i]!, routes: routePorts.filter((_, j) => j !== i) } : undefined;
+      natsOptions.push({ dir: path.join(dir, `nats-${i}`), port: await freePort(), quiet: true, cluster });
+    }
+    const nats = await Promise.all(natsOptions.map((o) => startEmbeddedNats(o)));
+    const cluster = new Cluster(nats, natsOptions, dir, full);
     for (let id = 1; id <= full.servers; id++) {
       if (!full.split.includes(id)) {
         cluster.servers.push(cluster.spawnServer(id));
@@ -93,12 +101,22 @@ export class Cluster {
     return cluster;
   }
 
-  get url(): string { return this.nats.url; }
+  /** The first nats-server's URL; with a NATS cluster, `urls` has them all. */
+  get url(): string { return this.nats[0]!.url; }
+  get urls(): string[] { return this.nats.map((n) => n.url); }
+
+  /** Stops nats-server i (its attached processes are cut off) and, after downMs, starts it again on the same ports. */
+  async restartNats(i: number, downMs: number): Promise<void> {
+    await this.nats[i]!.stop();
+    await new Promise((r) => setTimeout(r, downMs));
+    this.nats[i] = await startEmbeddedNats(this.natsOptions[i]!);
+  }
 
   spawnServer(id: number, actor?: SplitActor): Proc {
     const voters = Array.from({ length: this.opts.servers }, (_, i) => i + 1).join(',');
     const args = ['server', '--id', String(id), '--voters', voters, '--data', path.join(this.dir, `server-${id}`), ...this.opts.serverArgs];
-    return actor ? this.spawn(`server-${id}-${actor}`, [...args, '--actor', actor]) : this.spawn(`server-${id}`, args);
+    const url = this.nats[(id - 1) % this.nats.length]!.url;
+    return actor ? this.spawn(`server-${id}-${actor}`, [...args, '--actor', actor], url) : this.spawn(`server-${id}`, args, url);
   }
 
   /** kill -9 of one actor process of a split server, and a fresh one on the same data directory. */
@@ -110,12 +128,19 @@ export class Cluster {
     if (actor === 'election') this.servers[id - 1] = actors.election;
   }
 
-  spawnSession(): Proc {
-    return this.spawn('session', ['session', ...this.opts.sessionArgs]);
+  spawnSession(i = this.sessions.length): Proc {
+    return this.spawn(`session-${i}`, ['session', ...this.opts.sessionArgs], this.nats[i % this.nats.length]!.url);
   }
 
-  private spawn(name: string, args: string[]): Proc {
-    const child = spawn(process.execPath, [CLI, ...args, '--nats', this.url, '--ensemble', this.ensemble, '--tick', String(this.opts.tick)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** kill -9 of session actor i and, after downMs, a fresh one in its place. */
+  async restartSession(i: number, downMs = 0): Promise<void> {
+    await this.sessions[i]!.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, downMs));
+    this.sessions[i] = this.spawnSession(i);
+  }
+
+  private spawn(name: string, args: string[], url: string): Proc {
+    const child = spawn(process.execPath, [CLI, ...args, '--nats', url, '--ensemble', this.ensemble, '--tick', String(this.opts.tick)], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new Proc(name, child);
   }
 
@@ -146,7 +171,7 @@ export class Cluster {
 
   /** What every live voting server says of itself. */
   async statuses(): Promise<ServerStatus[]> {
-    const bus = await NatsBus.connect({ servers: this.url });
+    const bus = await NatsBus.connect({ servers: this.urls });
     try {
       const answers = await bus.gather(new Subjects(this.ensemble).status, encode({}), 200);
       return answers.map((a) => decode(a) as ServerStatus).sort((a, b) => a.serverId - b.serverId);
@@ -178,7 +203,7 @@ export class Cluster {
   }
 
   client(opts: Partial<ConnectOptions> = {}): Promise<Client> {
-    return connect({ servers: this.url, ensemble: this.ensemble, ...opts });
+    return connect({ servers: this.urls, ensemble: this.ensemble, ...opts });
   }
 
   private all(): Proc[] {
@@ -192,7 +217,7 @@ export class Cluster {
 
   async stop(): Promise<void> {
     await Promise.all(this.all().map((p) => p.stop()));
-    await this.nats.stop();
+    await Promise.all(this.nats.map((n) => n.stop()));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
