@@ -194,6 +194,8 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
 
   /** A watch that stays: every change of path (persistent), or of path and all below it but child lists (persistentRecursive). */
   async addWatch(path: string, watcher: Watcher, mode: 'persistent' | 'persistentRecursive' = 'persistent', opts: CallOptions = {}): Promise<void> {
+    checkWatcher(watcher);
+    if (mode !== 'persistent' && mode !== 'persistentRecursive') throw zkError('BADARGUMENTS', `the mode of addWatch is 'persistent' or 'persistentRecursive', not ${JSON.stringify(mode)}`);
     this.watchers.add(mode, path, watcher);
     try {
       await this.request({ op: 'addWatch', path, mode }, opts);
@@ -233,6 +235,7 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
   private async watchedRead(body: Record<string, unknown>, kind: WatchKind, opts: ReadOptions): Promise<Record<string, unknown>> {
     const watcher = opts.watch;
     if (!watcher) return this.request(body, opts);
+    checkWatcher(watcher);
     if (!this.session) throw zkError('BADARGUMENTS', 'watches need a session; connect without sessionless');
     this.watchers.add(kind, body.path as string, watcher);
     try {
@@ -345,6 +348,10 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
   private seen(reply: Record<string, unknown>): void {
     if (typeof reply.zxid === 'number' && reply.zxid > this.lastZxid) this.lastZxid = reply.zxid;
   }
+}
+
+function checkWatcher(watcher: unknown): asserts watcher is Watcher {
+  if (typeof watcher !== 'function') throw zkError('BADARGUMENTS', 'a watcher is a function called with the event');
 }
 
 /** CONNECTIONLOSS because the session actor itself did not answer (not an answer that says so). */

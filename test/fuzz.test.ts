@@ -97,6 +97,47 @@ test('every decoder answers 20,000 random and mutated inputs with a ZkError or a
   assert.ok(cases > 100_000, `${cases} cases`);
 });
 
+/** JSON texts: the seeds, mutated, then truncated, flipped, nested deep or given huge numbers. */
+function jsonOf(random: () => number): Uint8Array {
+  let text = JSON.stringify(mutate(SEEDS[Math.floor(random() * SEEDS.length)], random)) ?? 'null';
+  const r = random();
+  if (r < 0.2) text = text.slice(0, Math.floor(random() * text.length));
+  else if (r < 0.3) text = text.replace(/:/, `:${'['.repeat(5000)}`);
+  else if (r < 0.4) text = text.replace(/\d+/, '1e400');
+  else if (r < 0.5) text = text.replace(/"[a-z]+"/, '"\\ud800"');
+  else if (r < 0.6) {
+    const chars = [...text];
+    for (let i = 0; i < 3 && chars.length; i++) chars[Math.floor(random() * chars.length)] = String.fromCharCode(Math.floor(random() * 128));
+    text = chars.join('');
+  }
+  return new TextEncoder().encode(text);
+}
+
+test('every decoder answers 10,000 mutated JSON texts with a ZkError or a valid value', () => {
+  const random = rng(1125);
+  let cases = 0;
+  for (let i = 0; i < 10_000; i++) {
+    const bytes = jsonOf(random);
+    let body: unknown;
+    try {
+      body = decodeBody(bytes).body;
+    } catch (err) {
+      assert.instance(err, ZkError, `decodeBody threw ${(err as Error).message} on ${new TextDecoder().decode(bytes).slice(0, 200)}`);
+      cases++;
+      continue;
+    }
+    for (const [name, parse] of PARSERS) {
+      try {
+        parse(body);
+      } catch (err) {
+        if (!(err instanceof ZkError)) assert.unreachable(`${name} threw ${(err as Error).stack} on ${JSON.stringify(body)}`);
+      }
+      cases++;
+    }
+  }
+  assert.ok(cases > 20_000, `${cases} cases`);
+});
+
 test('a live ensemble takes 3,000 garbage messages on every subject: no crash, no change', async () => {
   const cluster = await Cluster.start({ servers: 3 });
   const bus = await NatsBus.connect({ servers: cluster.url });
@@ -129,6 +170,76 @@ test('a live ensemble takes 3,000 garbage messages on every subject: no crash, n
     await zk.close();
   } finally {
     await bus.close();
+    await cluster.stop();
+  }
+});
+
+test('2,000 invalid requests to the public API, msgpack and JSON: each answered with its error code, nothing committed', async () => {
+  const cluster = await Cluster.start();
+  const bus = await NatsBus.connect({ servers: cluster.url });
+  try {
+    const s = new Subjects(cluster.ensemble);
+    const before = (await cluster.statuses())[0]!.lastCommittedZxid;
+    const random = rng(99);
+    let sent = 0;
+    let valid = 0;
+    while (sent < 2000) {
+      const bytes = random() < 0.5 ? bytesOf(random) : jsonOf(random);
+      let expected: string;
+      try {
+        parseClientOp(decodeBody(bytes).body, DEFAULT_LIMITS);
+        valid++; // a mutation that is still a valid request would rightly change something: not sent
+        continue;
+      } catch (err) {
+        expected = (err as ZkError).codeName;
+      }
+      const reply = decodeBody(await bus.request(s.api, bytes, 5000)).body as { error?: string; code?: number };
+      assert.is(reply.error, expected, `reply to ${Buffer.from(bytes).toString('hex').slice(0, 80)}`);
+      assert.type(reply.code, 'number');
+      sent++;
+    }
+    const zk = await cluster.client({ sessionless: true });
+    await zk.sync('/');
+    await zk.close();
+    assert.is((await cluster.statuses())[0]!.lastCommittedZxid, before, 'no invalid request committed anything');
+    assert.ok(valid < sent, `${valid} still-valid mutations skipped`);
+  } finally {
+    await bus.close();
+    await cluster.stop();
+  }
+});
+
+test('the client library refuses wrong types with a ZkError and sends nothing that commits', async () => {
+  const cluster = await Cluster.start();
+  try {
+    const zk = await cluster.client();
+    await zk.create('/typed', 'x');
+    const before = (await cluster.statuses())[0]!.lastCommittedZxid;
+    const any = zk as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const calls: [string, unknown[]][] = [
+      ['create', [123]], ['create', [null]], ['create', ['/typed/c', { not: 'bytes' }]], ['create', ['/typed/c', 'x', { mode: 'bogus' }]],
+      ['create', ['/typed/c', 'x', { mode: 'persistentWithTtl', ttl: -5 }]], ['create', ['/typed/c', 'x', { mode: 42 }]],
+      ['getData', [undefined]], ['getData', [['/typed']]], ['exists', [{}]], ['getChildren', [7]], ['getChildren2', [null]],
+      ['setData', ['/typed', {}]], ['setData', ['/typed', 'y', 'latest']], ['setData', ['/typed', 'y', 1.5]], ['delete', ['/typed', 'x']],
+      ['delete', [['/typed']]], ['multi', ['nope']], ['multi', [[{ op: 'bogus', path: '/typed' }]]], ['multi', [[null]]],
+      ['multi', [[{ op: 'setData', path: '/typed', data: 'z' }, { op: 'delete', path: 5 }]]], ['multiRead', [[{ op: 'setData', path: '/typed' }]]],
+      ['multiRead', [{}]], ['sync', [42]], ['getAllChildrenNumber', [false]], ['getEphemerals', [3]], ['removeWatches', ['/typed', 'sideways']],
+      ['addWatch', ['/typed', () => undefined, 'sometimes']], ['addWatch', ['/typed', 'not a function']], ['create', ['/typed/' + 'x'.repeat(5000)]],
+      ['setData', ['/typed', new Uint8Array(2 * 1024 * 1024)]],
+    ];
+    for (const [method, args] of calls) {
+      try {
+        await any[method]!.apply(zk, args);
+        assert.unreachable(`${method}(${JSON.stringify(args)}) succeeded`);
+      } catch (err) {
+        assert.instance(err, ZkError, `${method}(${JSON.stringify(args)}) threw ${(err as Error).stack}`);
+      }
+    }
+    assert.is(zk.sessionState, 'connected', 'the session is unharmed');
+    await zk.sync('/');
+    assert.is((await cluster.statuses())[0]!.lastCommittedZxid, before, 'nothing committed');
+    await zk.close();
+  } finally {
     await cluster.stop();
   }
 });
