@@ -1,14 +1,15 @@
 // Faults over real processes: kill -9 and restart of the leader, a follower or a session
 // actor; SIGSTOP/SIGCONT pauses longer than the session timeout and than syncLimit; one
-// nats-server of the NATS cluster down and back (a partition of what is attached to it), and
-// the whole NATS cluster restarted.
+// nats-server of the NATS cluster down and back (what is attached to it is cut off), or cut
+// from its peers while it serves (what is attached to it forms a minority side of its own:
+// a leader there keeps its clients but must not commit), and the whole NATS cluster restarted.
 
 import type { Cluster } from '../harness/processes.js';
 
 export const FAULTS = [
   'kill-leader', 'kill-follower', 'kill-session-actor',
   'pause-leader', 'pause-follower', 'pause-session-actor',
-  'partition-nats-server', 'restart-all-nats-servers',
+  'nats-server-down', 'nats-server-isolated', 'restart-all-nats-servers',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
@@ -80,10 +81,19 @@ export class Nemesis {
         what += ` for ${ms} ms`;
         break;
       }
-      case 'partition-nats-server': {
+      case 'nats-server-down': {
         const i = Math.floor(this.random() * c.nats.length);
         what = `nats-server ${i}`;
         await c.restartNats(i, this.between(this.opts.downMs));
+        break;
+      }
+      case 'nats-server-isolated': {
+        // The leader's side, mostly: that is where a minority could wrongly commit.
+        const leader = await this.pickServer(true);
+        const i = leader !== undefined && this.random() < 0.75 ? (leader - 1) % c.nats.length : Math.floor(this.random() * c.nats.length);
+        const ms = this.between(this.opts.pauseMs);
+        what = `nats-server ${i} for ${ms} ms${leader !== undefined && (leader - 1) % c.nats.length === i ? ' (the leader\'s)' : ''}`;
+        await c.isolateNats(i, ms);
         break;
       }
       case 'restart-all-nats-servers':

@@ -112,6 +112,18 @@ export class Cluster {
     this.nats[i] = await startEmbeddedNats(this.natsOptions[i]!);
   }
 
+  /**
+   * Restarts nats-server i outside the NATS cluster for ms, then back in it: the processes and
+   * clients attached to it reach one another but nothing on the other side (a network partition).
+   */
+  async isolateNats(i: number, ms: number): Promise<void> {
+    await this.nats[i]!.stop();
+    this.nats[i] = await startEmbeddedNats({ ...this.natsOptions[i]!, cluster: undefined });
+    await new Promise((r) => setTimeout(r, ms));
+    await this.nats[i]!.stop();
+    this.nats[i] = await startEmbeddedNats(this.natsOptions[i]!);
+  }
+
   spawnServer(id: number, actor?: SplitActor): Proc {
     const voters = Array.from({ length: this.opts.servers }, (_, i) => i + 1).join(',');
     const args = ['server', '--id', String(id), '--voters', voters, '--data', path.join(this.dir, `server-${id}`), ...this.opts.serverArgs];
