@@ -95,6 +95,7 @@ test('every decoder answers 20,000 random and mutated inputs with a ZkError or a
     }
   }
   assert.ok(cases > 100_000, `${cases} cases`);
+  console.log(`fuzz: ${cases} decoder cases from 20,000 msgpack inputs`);
 });
 
 /** JSON texts: the seeds, mutated, then truncated, flipped, nested deep or given huge numbers. */
@@ -136,6 +137,7 @@ test('every decoder answers 10,000 mutated JSON texts with a ZkError or a valid 
     }
   }
   assert.ok(cases > 20_000, `${cases} cases`);
+  console.log(`fuzz: ${cases} decoder cases from 10,000 JSON texts`);
 });
 
 test('a live ensemble takes 3,000 garbage messages on every subject: no crash, no change', async () => {
@@ -203,6 +205,7 @@ test('2,000 invalid requests to the public API, msgpack and JSON: each answered 
     await zk.close();
     assert.is((await cluster.statuses())[0]!.lastCommittedZxid, before, 'no invalid request committed anything');
     assert.ok(valid < sent, `${valid} still-valid mutations skipped`);
+    console.log(`fuzz: ${sent} invalid requests answered with their code (${valid} mutations still valid, not sent)`);
   } finally {
     await bus.close();
     await cluster.stop();
@@ -227,6 +230,7 @@ test('the client library refuses wrong types with a ZkError and sends nothing th
       ['addWatch', ['/typed', () => undefined, 'sometimes']], ['addWatch', ['/typed', 'not a function']], ['create', ['/typed/' + 'x'.repeat(5000)]],
       ['setData', ['/typed', new Uint8Array(2 * 1024 * 1024)]],
     ];
+    console.log(`fuzz: ${calls.length} wrong-typed client calls`);
     for (const [method, args] of calls) {
       try {
         await any[method]!.apply(zk, args);
