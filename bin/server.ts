@@ -1,6 +1,7 @@
 // `natszk server`: one voting server in this process.
 
 import { parseArgs } from 'node:util';
+import os from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../actors/clock.js';
 import { ElectionActor } from '../actors/server/election-actor.js';
@@ -8,25 +9,22 @@ import { RoleActor } from '../actors/server/role-actor.js';
 import { VotingServer } from '../actors/server/voting-server.js';
 import { ServerStore } from '../storage/lmdb-store.js';
 import { NatsBus } from '../transport/nats-bus.js';
-import { Subjects } from '../transport/subjects.js';
-import { COMMON_FLAGS, commonOptions, effectiveMaxData, logger, positiveInt, UsageError } from './config.js';
+import { COMMON_FLAGS, COMMON_HELP, commonOptions, effectiveMaxData, logger, positiveInt, UsageError } from './config.js';
 
 /** The actors a voting server can run one per process (`--actor`). */
 export const SPLIT_ACTORS = ['election', 'proposer', 'follower'] as const;
 export type SplitActor = (typeof SPLIT_ACTORS)[number];
 
-export const SERVER_HELP = `usage: natszk server --id N --nats URL [--voters 1,2,3] [--data DIR] [--actor A] [options]
+export const SERVER_HELP = `usage: natszk server --id N --nats URL [--voters 1,2,3] [--data DIR] [--actor A] [settings]
 
 Runs voting server N of the ensemble: its election, proposer and follower-sync actors in this
 process, or with --actor just one of them, so that each runs (and restarts) in its own process
 on the same data directory.
   --actor A             all (default), election, proposer or follower
-  --id N                this server's id (1..255)
+  --id N                this server's id (1..255); 'from-hostname': the number that ends the
+                        host name, plus one (a StatefulSet's pod natszk-server-0 is server 1)
   --voters LIST         comma-separated ids of all voting servers (default: just --id)
   --data DIR            data directory; LMDB lives in DIR (default ./natszk-data/server-N)
-  --nats URL            NATS server URL (env NATSZK_NATS)
-  --ensemble NAME       ensemble name, subjects are natszk.NAME.* (default 'default')
-  --tick MS             base time unit (default 2000)
   --snapshot-every N    snapshot after N committed transactions (default 100000)
   --keep-snapshots K    snapshots kept; the log before the oldest is purged (default 3)
   --max-data BYTES      largest znode data (default 1048576)
@@ -36,7 +34,9 @@ on the same data directory.
   --init-limit N        peer ticks a new leader may take to gather its quorum (default 50)
   --container-check MS  how often the leader removes empty container nodes and expired TTL
                         nodes (default 10000; ZooKeeper's is 60000, but the check only looks
-                        at those nodes, so it can run often)`;
+                        at those nodes, so it can run often)
+
+${COMMON_HELP}`;
 
 export async function runServer(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -46,27 +46,28 @@ export async function runServer(argv: string[]): Promise<void> {
   });
   if (values.help) return void console.log(SERVER_HELP);
   const common = commonOptions(values);
-  const id = positiveInt(values.id, 'id', 0);
-  if (id === 0) throw new UsageError('--id N is required');
-  const voters = (values.voters ?? String(id)).split(',').map((v) => positiveInt(v.trim(), 'voters', 0));
-  if (!voters.includes(id)) throw new UsageError(`--voters ${values.voters} does not include --id ${id}`);
-  const actor = values.actor ?? 'all';
+  const get = common.get;
+  const id = serverId(get('id'));
+  const votersSetting = get('voters');
+  const voters = (votersSetting ?? String(id)).split(',').map((v) => positiveInt(v.trim(), 'voters', 0));
+  if (!voters.includes(id)) throw new UsageError(`--voters ${votersSetting} does not include --id ${id}`);
+  const actor = get('actor') ?? 'all';
   if (actor !== 'all' && !(SPLIT_ACTORS as readonly string[]).includes(actor)) throw new UsageError(`--actor ${actor}: expected all, ${SPLIT_ACTORS.join(', ')}`);
-  const log = logger(actor === 'all' ? `server ${id}` : `server ${id} ${actor}`);
-  const bus = await NatsBus.connect({ servers: common.nats, name: `natszk-server-${id}${actor === 'all' ? '' : `-${actor}`}` });
-  const dataDir = values.data ?? path.join('natszk-data', `server-${id}`);
-  const keepSnapshots = positiveInt(values['keep-snapshots'], 'keep-snapshots', 3);
+  const log = logger(actor === 'all' ? `server ${id}` : `server ${id} ${actor}`, common.logFormat);
+  const bus = await NatsBus.connect({ servers: common.nats, name: `natszk-server-${id}${actor === 'all' ? '' : `-${actor}`}`, auth: common.auth });
+  const dataDir = get('data') ?? path.join('natszk-data', `server-${id}`);
+  const keepSnapshots = positiveInt(get('keep-snapshots'), 'keep-snapshots', 3);
   const opts = {
     serverId: id,
     voters,
     bus,
-    subjects: new Subjects(common.ensemble),
-    snapshotEvery: positiveInt(values['snapshot-every'], 'snapshot-every', 100_000),
+    subjects: common.subjects,
+    snapshotEvery: positiveInt(get('snapshot-every'), 'snapshot-every', 100_000),
     maxDataBytes: effectiveMaxData(common.maxDataBytes, bus.maxPayload, log),
-    peerTickMs: positiveInt(values['peer-tick'], 'peer-tick', 100),
-    syncLimitTicks: positiveInt(values['sync-limit'], 'sync-limit', 10),
-    initLimitTicks: positiveInt(values['init-limit'], 'init-limit', 50),
-    reapEveryMs: positiveInt(values['container-check'], 'container-check', 10_000),
+    peerTickMs: positiveInt(get('peer-tick'), 'peer-tick', 100),
+    syncLimitTicks: positiveInt(get('sync-limit'), 'sync-limit', 10),
+    initLimitTicks: positiveInt(get('init-limit'), 'init-limit', 50),
+    reapEveryMs: positiveInt(get('container-check'), 'container-check', 10_000),
     log,
     clock: systemClock,
   };
@@ -88,6 +89,19 @@ export async function runServer(argv: string[]): Promise<void> {
   log('stopping');
   await stop();
   await bus.close();
+}
+
+/** --id N, or from-hostname: a StatefulSet names its pods <name>-0, <name>-1, ... */
+function serverId(setting: string | undefined): number {
+  if (setting === undefined) throw new UsageError('--id N is required');
+  if (setting !== 'from-hostname') {
+    const id = positiveInt(setting, 'id', 0);
+    if (id > 255) throw new UsageError('--id must be at most 255');
+    return id;
+  }
+  const m = /-(\d+)$/.exec(os.hostname());
+  if (!m) throw new UsageError(`--id from-hostname: the host name '${os.hostname()}' does not end in -<number>`);
+  return Number(m[1]) + 1;
 }
 
 export function untilSignal(): Promise<void> {

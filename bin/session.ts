@@ -3,31 +3,29 @@
 import { parseArgs } from 'node:util';
 import { SessionActor } from '../actors/session/session-actor.js';
 import { NatsBus } from '../transport/nats-bus.js';
-import { Subjects } from '../transport/subjects.js';
-import { COMMON_FLAGS, commonOptions, effectiveMaxData, logger, positiveInt } from './config.js';
+import { COMMON_FLAGS, COMMON_HELP, commonOptions, effectiveMaxData, logger, positiveInt } from './config.js';
 import { untilSignal } from './server.js';
 
-export const SESSION_HELP = `usage: natszk session --nats URL [options]
+export const SESSION_HELP = `usage: natszk session --nats URL [settings]
 
 Runs a session actor: holds client sessions, serves reads from its replica, forwards writes.
-  --nats URL              NATS server URL (env NATSZK_NATS)
-  --ensemble NAME         ensemble name (default 'default')
-  --tick MS               base time unit (default 2000); session timeouts are clamped to [2, 20] ticks
+Session timeouts are clamped to [2, 20] ticks.
   --request-timeout MS    how long a write may wait for the leader (default 10000)
-  --max-data BYTES        largest znode data (default 1048576)`;
+
+${COMMON_HELP}`;
 
 export async function runSession(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, 'request-timeout': { type: 'string' } } });
   if (values.help) return void console.log(SESSION_HELP);
   const common = commonOptions(values);
-  const log = logger('session');
-  const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-session' });
+  const log = logger('session', common.logFormat);
+  const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-session', auth: common.auth });
   const actor = await SessionActor.start({
     bus,
-    subjects: new Subjects(common.ensemble),
+    subjects: common.subjects,
     limits: { maxDataBytes: effectiveMaxData(common.maxDataBytes, bus.maxPayload, log) },
     tickMs: common.tickMs,
-    requestTimeoutMs: positiveInt(values['request-timeout'], 'request-timeout', 10_000),
+    requestTimeoutMs: positiveInt(common.get('request-timeout'), 'request-timeout', 10_000),
     log,
   });
   await untilSignal();

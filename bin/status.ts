@@ -4,25 +4,26 @@ import { parseArgs } from 'node:util';
 import { decode, encode } from '../transport/codec.js';
 import type { ServerStatus } from '../transport/messages.js';
 import { NatsBus } from '../transport/nats-bus.js';
-import { Subjects } from '../transport/subjects.js';
 import { formatZxid } from '../storage/zxid.js';
-import { commonOptions } from './config.js';
+import { COMMON_FLAGS, COMMON_HELP, commonOptions } from './config.js';
 
 export const STATUS_HELP = `usage: natszk status --nats URL [--ensemble NAME] [--json]
 
 Prints each voting server's role, epoch, last logged and committed zxid, leader, znodes and
-sessions (and, on the leader, each follower's acknowledged zxid). Exit 1 if none answers.`;
+sessions (and, on the leader, each follower's acknowledged zxid). Exit 1 if none answers.
+
+${COMMON_HELP}`;
 
 export async function runStatus(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { nats: { type: 'string' }, ensemble: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, json: { type: 'boolean' } } });
   if (values.help) {
     console.log(STATUS_HELP);
     return 0;
   }
   const common = commonOptions(values);
-  const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-status' });
+  const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-status', auth: common.auth });
   try {
-    const answers = (await bus.gather(new Subjects(common.ensemble).status, encode({}), 500))
+    const answers = (await bus.gather(common.subjects.status, encode({}), 500))
       .map((a) => decode(a) as ServerStatus)
       .sort((a, b) => a.serverId - b.serverId);
     if (values.json) console.log(JSON.stringify(answers, null, 2));

@@ -11,7 +11,7 @@ import type { Bus } from '../transport/bus.js';
 import { NoRespondersError, RequestTimeoutError } from '../transport/bus.js';
 import { decode, encode } from '../transport/codec.js';
 import { isErrorReply } from '../transport/messages.js';
-import { NatsBus } from '../transport/nats-bus.js';
+import { NatsBus, type NatsAuth } from '../transport/nats-bus.js';
 import { DEFAULT_ENSEMBLE, Subjects } from '../transport/subjects.js';
 
 import type { RemovableWatch, WatchEvent, WatchKind } from '../transport/ops.js';
@@ -20,7 +20,7 @@ import { Watchers, type Watcher } from './watchers.js';
 
 export * from './errors.js';
 export { ZkError, CreateMode };
-export type { Stat, ErrorName, CreateModeValue, WatchEvent, Watcher, RemovableWatch };
+export type { Stat, ErrorName, CreateModeValue, WatchEvent, Watcher, RemovableWatch, NatsAuth };
 
 /** connected: requests flow; disconnected: resuming on another actor; expired: the session is gone for good. */
 export type SessionState = 'connected' | 'disconnected' | 'expired';
@@ -38,6 +38,10 @@ export interface ConnectOptions {
   requestTimeout?: number;
   /** No session: each call is a one-shot request to any session actor (no ephemeral nodes). */
   sessionless?: boolean;
+  /** NATS credentials and TLS: user/password, token, NKey seed file, creds file, CA/cert/key files. */
+  auth?: NatsAuth;
+  /** When the ensemble runs with a subject prefix of its own (default natszk.<ensemble>). */
+  subjectPrefix?: string;
 }
 
 export type Data = Uint8Array | string;
@@ -110,8 +114,8 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
   }
 
   static async connect(opts: ConnectOptions): Promise<Client> {
-    const bus = await NatsBus.connect({ servers: opts.servers, name: 'natszk-client' });
-    const subjects = new Subjects(opts.ensemble ?? process.env.NATSZK_ENSEMBLE ?? DEFAULT_ENSEMBLE);
+    const subjects = new Subjects(opts.ensemble ?? process.env.NATSZK_ENSEMBLE ?? DEFAULT_ENSEMBLE, opts.subjectPrefix);
+    const bus = await NatsBus.connect({ servers: opts.servers, name: 'natszk-client', auth: opts.auth });
     const requestTimeout = opts.requestTimeout ?? 10_000;
     if (opts.sessionless) return new Client(bus, subjects, requestTimeout, undefined, undefined);
     try {

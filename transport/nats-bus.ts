@@ -1,14 +1,45 @@
 // The Bus over a real NATS connection. This is the only file that imports the NATS client,
 // so moving to the @nats-io/* v3 packages touches only here.
 
-import { connect, createInbox, ErrorCode as NatsErrorCode, type ConnectionOptions, type NatsConnection, type NatsError } from 'nats';
+import { readFileSync } from 'node:fs';
+import { connect, createInbox, credsAuthenticator, ErrorCode as NatsErrorCode, nkeyAuthenticator, type ConnectionOptions, type NatsConnection, type NatsError } from 'nats';
 import { NoRespondersError, RequestTimeoutError, type Bus, type BusMessage, type Subscription } from './bus.js';
+
+/** How natszk proves who it is to NATS, and TLS: what an operator configures. */
+export interface NatsAuth {
+  user?: string;
+  password?: string;
+  token?: string;
+  /** a file holding an NKey seed (SU...) */
+  nkeySeedFile?: string;
+  /** a .creds file (JWT and NKey seed), as `nsc` writes them */
+  credsFile?: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
 
 export interface NatsBusOptions {
   servers: string | string[];
   name?: string;
-  /** Passed through to the NATS client: credentials, TLS and the like. */
-  extra?: Partial<ConnectionOptions>;
+  auth?: NatsAuth;
+}
+
+/** The NATS client's options for auth; the files are read now, so a bad path fails at start. */
+export function authOptions(auth: NatsAuth = {}): Partial<ConnectionOptions> {
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read the NATS ${what} file ${file}: ${(err as Error).message}`);
+    }
+  };
+  const out: Partial<ConnectionOptions> = {};
+  if (auth.user !== undefined) out.user = auth.user;
+  if (auth.password !== undefined) out.pass = auth.password;
+  if (auth.token !== undefined) out.token = auth.token;
+  if (auth.credsFile) out.authenticator = credsAuthenticator(read(auth.credsFile, 'creds'));
+  else if (auth.nkeySeedFile) out.authenticator = nkeyAuthenticator(new TextEncoder().encode(read(auth.nkeySeedFile, 'NKey seed').toString().trim()));
+  if (auth.tls && Object.values(auth.tls).some(Boolean)) out.tls = { ...auth.tls };
+  return out;
 }
 
 export class NatsBus implements Bus {
@@ -21,7 +52,7 @@ export class NatsBus implements Bus {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       pingInterval: 10_000,
-      ...opts.extra,
+      ...authOptions(opts.auth),
     });
     return new NatsBus(nc);
   }
