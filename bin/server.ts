@@ -55,6 +55,7 @@ export async function runServer(argv: string[]): Promise<void> {
   if (actor !== 'all' && !(SPLIT_ACTORS as readonly string[]).includes(actor)) throw new UsageError(`--actor ${actor}: expected all, ${SPLIT_ACTORS.join(', ')}`);
   const log = logger(actor === 'all' ? `server ${id}` : `server ${id} ${actor}`, common.logFormat);
   const bus = await NatsBus.connect({ servers: common.nats, name: `natszk-server-${id}${actor === 'all' ? '' : `-${actor}`}`, auth: common.auth });
+  bus.onError((code) => log(`NATS refused a message or subscription: ${code}; check this user's permissions (deploy/nats/natszk-permissions.conf)`));
   const dataDir = get('data') ?? path.join('natszk-data', `server-${id}`);
   const keepSnapshots = positiveInt(get('keep-snapshots'), 'keep-snapshots', 3);
   const opts = {

@@ -20,6 +20,7 @@ export async function runSession(argv: string[]): Promise<void> {
   const common = commonOptions(values);
   const log = logger('session', common.logFormat);
   const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-session', auth: common.auth });
+  bus.onError((code) => log(`NATS refused a message or subscription: ${code}; check this user's permissions (deploy/nats/natszk-permissions.conf)`));
   const actor = await SessionActor.start({
     bus,
     subjects: common.subjects,

@@ -2,7 +2,7 @@
 // so moving to the @nats-io/* v3 packages touches only here.
 
 import { readFileSync } from 'node:fs';
-import { connect, createInbox, credsAuthenticator, ErrorCode as NatsErrorCode, nkeyAuthenticator, type ConnectionOptions, type NatsConnection, type NatsError } from 'nats';
+import { connect, createInbox, credsAuthenticator, ErrorCode as NatsErrorCode, Events, nkeyAuthenticator, type ConnectionOptions, type NatsConnection, type NatsError } from 'nats';
 import { NoRespondersError, RequestTimeoutError, type Bus, type BusMessage, type Subscription } from './bus.js';
 
 /** How natszk proves who it is to NATS, and TLS: what an operator configures. */
@@ -59,6 +59,16 @@ export class NatsBus implements Bus {
 
   get maxPayload(): number {
     return this.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
+  /**
+   * NATS refuses a publish or a subscription it does not permit asynchronously: onError hears
+   * its code (PERMISSIONS_VIOLATION, ...), so a misconfigured user is told instead of silent.
+   */
+  onError(onError: (code: string) => void): void {
+    void (async () => {
+      for await (const s of this.nc.status()) if (s.type === Events.Error) onError(String(s.data));
+    })();
   }
 
   publish(subject: string, data: Uint8Array): void {

@@ -28,8 +28,11 @@ export class Subjects {
   /** Requests of a session held by one session actor. */
   sessionActor(actorId: string): string { return `${this.prefix}.session.${actorId}`; }
 
-  /** A session actor that took over a session says so; the one that held it lets go. */
-  get sessionMoved(): string { return `${this.prefix}.session.moved`; }
+  /**
+   * A session actor that took over a session says so; the one that held it lets go. Outside
+   * `session.>`, which clients may publish to, so a client cannot forge it.
+   */
+  get sessionMoved(): string { return `${this.prefix}.actor.session.moved`; }
 
   // --- session actors -> leader ---
   /** Batches of writes (and sync barriers); only the serving leader's proposer subscribes. */

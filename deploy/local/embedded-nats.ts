@@ -63,6 +63,8 @@ export interface EmbeddedNatsOptions {
   quiet?: boolean;
   /** a member of a NATS cluster: its route port and its peers' route ports */
   cluster?: { port: number; routes: number[] };
+  /** more configuration, e.g. an authorization block */
+  extraConfig?: string;
 }
 
 export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<EmbeddedNats> {
@@ -77,6 +79,7 @@ export async function startEmbeddedNats(opts: EmbeddedNatsOptions): Promise<Embe
     const routes = opts.cluster.routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ');
     text += `cluster {\n  name: natszk\n  listen: 127.0.0.1:${opts.cluster.port}\n  no_advertise: true\n  routes: [${routes}]\n}\n`;
   }
+  if (opts.extraConfig) text += `${opts.extraConfig}\n`;
   writeFileSync(conf, text);
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', opts.quiet ? 'ignore' : 'inherit', opts.quiet ? 'ignore' : 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

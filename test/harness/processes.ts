@@ -10,7 +10,7 @@ import { freePort, startEmbeddedNats, type EmbeddedNats, type EmbeddedNatsOption
 import { connect, type Client, type ConnectOptions } from '../../client/index.js';
 import { decode, encode } from '../../transport/codec.js';
 import type { ServerStatus } from '../../transport/messages.js';
-import { NatsBus } from '../../transport/nats-bus.js';
+import { NatsBus, type NatsAuth } from '../../transport/nats-bus.js';
 import { Subjects } from '../../transport/subjects.js';
 import { SPLIT_ACTORS, type SplitActor } from '../../bin/server.js';
 
@@ -58,6 +58,10 @@ export interface ClusterOptions {
   split?: number[];
   /** nats-servers in a NATS cluster; server i and session actor i attach to nats-server i mod n */
   natsServers?: number;
+  /** more nats-server configuration (an authorization block) */
+  natsConfig?: string;
+  /** how the harness itself (status, readiness, cluster.client()) authenticates to NATS */
+  auth?: NatsAuth;
 }
 
 
@@ -73,12 +77,12 @@ export class Cluster {
 
   static async start(opts: ClusterOptions = {}): Promise<Cluster> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-test-'));
-    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, split: [], natsServers: 1, ...opts };
+    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, split: [], natsServers: 1, natsConfig: '', auth: {}, ...opts };
     const natsOptions: EmbeddedNatsOptions[] = [];
     const routePorts = full.natsServers > 1 ? await Promise.all(Array.from({ length: full.natsServers }, () => freePort())) : [];
     for (let i = 0; i < full.natsServers; i++) {
       const cluster = routePorts.length > 0 ? { port: routePorts[i]!, routes: routePorts.filter((_, j) => j !== i) } : undefined;
-      natsOptions.push({ dir: path.join(dir, `nats-${i}`), port: await freePort(), quiet: true, cluster });
+      natsOptions.push({ dir: path.join(dir, `nats-${i}`), port: await freePort(), quiet: true, cluster, extraConfig: full.natsConfig });
     }
     const nats = await Promise.all(natsOptions.map((o) => startEmbeddedNats(o)));
     const cluster = new Cluster(nats, natsOptions, dir, full);
@@ -183,7 +187,7 @@ export class Cluster {
 
   /** What every live voting server says of itself. */
   async statuses(): Promise<ServerStatus[]> {
-    const bus = await NatsBus.connect({ servers: this.urls });
+    const bus = await NatsBus.connect({ servers: this.urls, auth: this.opts.auth });
     try {
       const answers = await bus.gather(new Subjects(this.ensemble).status, encode({}), 200);
       return answers.map((a) => decode(a) as ServerStatus).sort((a, b) => a.serverId - b.serverId);
@@ -215,7 +219,7 @@ export class Cluster {
   }
 
   client(opts: Partial<ConnectOptions> = {}): Promise<Client> {
-    return connect({ servers: this.urls, ensemble: this.ensemble, ...opts });
+    return connect({ servers: this.urls, ensemble: this.ensemble, auth: this.opts.auth, ...opts });
   }
 
   private all(): Proc[] {
