@@ -11,11 +11,13 @@ export const SESSION_HELP = `usage: natszk session --nats URL [settings]
 Runs a session actor: holds client sessions, serves reads from its replica, forwards writes.
 Session timeouts are clamped to [2, 20] ticks.
   --request-timeout MS    how long a write may wait for the leader (default 10000)
+  --drain-timeout MS      on SIGTERM, how long to wait for clients to move their sessions to
+                          other actors before stopping (default 5000)
 
 ${COMMON_HELP}`;
 
 export async function runSession(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, 'request-timeout': { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, 'request-timeout': { type: 'string' }, 'drain-timeout': { type: 'string' } } });
   if (values.help) return void console.log(SESSION_HELP);
   const common = commonOptions(values);
   const log = logger('session', common.logFormat);
@@ -30,7 +32,8 @@ export async function runSession(argv: string[]): Promise<void> {
     log,
   });
   await untilSignal();
-  log(`stopping session actor ${actor.actorId}`);
+  log(`stopping session actor ${actor.actorId}: moving its ${actor.sessionCount} sessions to other actors`);
+  await actor.drain(positiveInt(common.get('drain-timeout'), 'drain-timeout', 5000));
   await actor.stop();
   await bus.close();
 }

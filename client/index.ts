@@ -99,6 +99,8 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
   private pinger?: NodeJS.Timeout;
   private state: SessionState = 'connected';
   private reconnecting?: Promise<void>;
+  /** requests sent to the session's actor and not yet answered */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private lastHeardAt = Date.now();
   private readonly watchers = new Watchers();
   private closed = false;
@@ -283,8 +285,10 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
     if (this.state === 'expired') throw zkError('SESSIONEXPIRED', `session 0x${this.session.sessionId.toString(16)} has expired`);
     if (this.reconnecting) await this.reconnecting;
     const session = this.session;
+    const sent = call(this.bus, this.subjects.sessionActor(session.actor), { ...body, session: session.sessionId, secret: session.secret }, this.requestTimeout);
+    this.inFlight.add(sent);
     try {
-      const reply = await call(this.bus, this.subjects.sessionActor(session.actor), { ...body, session: session.sessionId, secret: session.secret }, this.requestTimeout);
+      const reply = await sent;
       this.lastHeardAt = Date.now();
       this.seen(reply);
       return reply;
@@ -295,6 +299,8 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
       const lost = err instanceof ActorUnreachable || code === 'SESSIONEXPIRED' || code === 'SESSIONMOVED';
       if (lost && !this.closed && session === this.session) void this.reconnect();
       throw err;
+    } finally {
+      this.inFlight.delete(sent);
     }
   }
 
@@ -303,11 +309,16 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
    * watches, until it succeeds, the ensemble says the session expired, or its timeout has
    * passed since this client was last heard.
    */
-  private reconnect(): Promise<void> {
+  private reconnect(afterInFlight = false): Promise<void> {
     if (this.reconnecting || this.state === 'expired') return this.reconnecting ?? Promise.resolve();
     this.setState('disconnected');
     const session = this.session!;
+    const inFlight = afterInFlight ? [...this.inFlight] : [];
     this.reconnecting = (async () => {
+      // Moving off a live actor: what it is serving finishes there first, so this session's
+      // requests still take effect in the order they were sent. Not for long: meanwhile
+      // nothing vouches for the session.
+      if (inFlight.length > 0) await Promise.race([Promise.allSettled(inFlight), new Promise((r) => setTimeout(r, session.timeout / 3))]);
       for (let attempt = 0; !this.closed; attempt++) {
         try {
           const reply = await call(this.bus, this.subjects.sessionOpen, {
@@ -334,6 +345,11 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
   private onEvent(body: Record<string, unknown>): void {
     if (body.state === 'expired') {
       this.setState('expired');
+      return;
+    }
+    // The actor is shutting down: take the session elsewhere before it goes.
+    if (body.state === 'moving') {
+      if (!this.closed) void this.reconnect(true);
       return;
     }
     for (const e of (body.events as WatchEvent[] | undefined) ?? []) {

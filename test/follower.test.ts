@@ -34,6 +34,12 @@ test('a NEWEPOCH below the accepted epoch sends the follower back to election', 
   assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'newEpoch', epoch: 6 } })), ['lookForLeader']);
 });
 
+test('a leader that says it is leaving sends its followers to election at once; a deposed one is not heard', () => {
+  const f = joined();
+  assert.equal(f.step({ kind: 'message', msg: { type: 'leaving', epoch: 4 } }), [], 'an older epoch\'s leader is not ours');
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'leaving', epoch: 5 } })), ['lookForLeader']);
+});
+
 test('ZOOKEEPER-3911/4643: NEWLEADER is acked only after the DIFF is durable, and currentEpoch in between', () => {
   const f = joined();
   assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 3), entries: [e(z(4, 4)), e(z(4, 5))] } }), [{ kind: 'appendLog', entries: [e(z(4, 4)), e(z(4, 5))] }]);

@@ -410,7 +410,9 @@ export type LeaderMessage =
   /** cumulative: everything up to zxid is committed */
   | { type: 'commit'; epoch: number; zxid: number }
   /** lastZxid: the leader's last proposal, so a follower that missed the latest ones asks for them */
-  | { type: 'ping'; epoch: number; committedZxid: number; lastZxid: number };
+  | { type: 'ping'; epoch: number; committedZxid: number; lastZxid: number }
+  /** the leader is shutting down: look for the next one now, not after syncLimit of silence */
+  | { type: 'leaving'; epoch: number };
 
 /** Follower to leader. */
 export type FollowerMessage =
@@ -444,6 +446,7 @@ const PEER_INT_FIELDS: Record<PeerMessage['type'], string[]> = {
   proposal: ['epoch', 'prevZxid'],
   commit: ['epoch', 'zxid'],
   ping: ['epoch', 'committedZxid', 'lastZxid'],
+  leaving: ['epoch'],
   followerInfo: ['from', 'acceptedEpoch', 'lastZxid'],
   ackEpoch: ['from', 'epoch', 'currentEpoch', 'lastZxid'],
   ackNewLeader: ['from', 'epoch'],

@@ -161,6 +161,8 @@ export class Follower {
         }
         return [...out, ...this.advanceCommit(msg.committedZxid)];
       }
+      case 'leaving':
+        return this.giveUp(`leader ${this.leader} is stepping down`);
       default:
         return [];
     }

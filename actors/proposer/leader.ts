@@ -251,6 +251,18 @@ export class LeaderShell {
     if (alive < Math.floor(this.opts.voters.length / 2) + 1) this.host.lost(`no word from a quorum of followers within ${limit} ms`);
   }
 
+  /**
+   * Shutting down: refuse new writes (their clients hear CONNECTIONLOSS now, not at their
+   * timeout), give what is in flight a moment to commit, then tell every other voter to look
+   * for the next leader at once instead of after syncLimit of silence.
+   */
+  async stepDown(graceMs: number): Promise<void> {
+    this.proposer?.refuseNewWrites();
+    for (let waited = 0; (this.proposer?.outstanding ?? 0) > 0 && waited < graceMs; waited += 5) await new Promise((r) => setTimeout(r, 5));
+    for (const v of this.opts.voters) if (v !== this.opts.selfId) this.send(v, { type: 'leaving', epoch: this.epoch });
+    this.host.log(`stepping down from epoch ${this.epoch}${this.proposer?.outstanding ? ` (${this.proposer.outstanding} writes still in flight; their clients hear CONNECTIONLOSS)` : ''}`);
+  }
+
   stop(): void {
     this.stopped = true;
     this.cancelTick?.();

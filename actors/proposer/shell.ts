@@ -38,6 +38,8 @@ export interface ProposerShellHooks {
 export class ProposerShell {
   private readonly subs: Subscription[] = [];
   private stopped = false;
+  /** stepping down: new batches are refused at once, what is in flight may still commit */
+  private refusing = false;
 
   constructor(
     private readonly bus: Bus,
@@ -82,8 +84,19 @@ export class ProposerShell {
     this.perform(this.machine.step(input));
   }
 
+  /** Refuse new writes (their clients retry on the next leader) and say how many are still in flight. */
+  refuseNewWrites(): void {
+    this.refusing = true;
+  }
+
+  get outstanding(): number { return this.machine.outstanding; }
+
   private onBatch(data: Uint8Array, reply: string | undefined): void {
     if (!reply || this.stopped) return;
+    if (this.refusing) {
+      this.bus.publish(reply, encode(errorReply(new ZkError('CONNECTIONLOSS', 'the leader is stepping down; retry'))));
+      return;
+    }
     let batch;
     try {
       batch = parseWriteBatch(decode(data), this.limits);

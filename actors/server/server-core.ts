@@ -166,7 +166,9 @@ export class ServerCore {
     };
   }
 
+  /** Shutdown; a leader hands over first, so the ensemble elects the next one at once. */
   async stop(): Promise<void> {
+    if (this.role instanceof LeaderShell) await this.role.stepDown(10 * this.opts.peerTickMs);
     this.stopRole();
     for (const s of this.subs) s.unsubscribe();
     await this.snapshotting;

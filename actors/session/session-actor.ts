@@ -67,6 +67,8 @@ export class SessionActor {
   /** Sessions another actor took over (bounded: only to answer a stale request SESSIONMOVED). */
   private readonly movedAway = new Set<number>();
   private readonly subs: Subscription[] = [];
+  /** the queue-group entry points (sessionless API, session open), which a draining actor leaves */
+  private readonly entryPoints: Subscription[] = [];
   private readonly signal = { stopped: false };
   private toucher?: NodeJS.Timeout;
   private lastTouchRound = 0;
@@ -83,8 +85,8 @@ export class SessionActor {
     // Follow the stream before loading the snapshot, so nothing between the two is missed.
     actor.subs.push(bus.subscribe(subjects.committed, (m) => actor.replica.onCommitted(m.data)));
     await actor.replica.bootstrap(actor.signal);
-    actor.subs.push(bus.subscribe(subjects.api, (m) => actor.onApi(m), { queue: SESSION_QUEUE }));
-    actor.subs.push(bus.subscribe(subjects.sessionOpen, (m) => actor.onOpen(m), { queue: SESSION_QUEUE }));
+    actor.entryPoints.push(bus.subscribe(subjects.api, (m) => actor.onApi(m), { queue: SESSION_QUEUE }));
+    actor.entryPoints.push(bus.subscribe(subjects.sessionOpen, (m) => actor.onOpen(m), { queue: SESSION_QUEUE }));
     actor.subs.push(bus.subscribe(subjects.sessionActor(actor.actorId), (m) => actor.onSessionRequest(m)));
     actor.subs.push(bus.subscribe(subjects.sessionMoved, (m) => actor.onSessionMoved(m.data)));
     actor.replica.onApply((entry, result) => actor.onApplied(entry.txn, result, entry.zxid));
@@ -201,7 +203,7 @@ export class SessionActor {
     }
   }
 
-  private publishEvents(session: LocalSession, body: { events: WatchEvent[] } | { state: 'expired'; zxid: number }): void {
+  private publishEvents(session: LocalSession, body: { events: WatchEvent[] } | { state: 'expired'; zxid: number } | { state: 'moving' }): void {
     if (session.events) this.opts.bus.publish(session.events, encode(body));
   }
 
@@ -349,9 +351,22 @@ export class SessionActor {
     this.opts.bus.publish(reply, encodeBody(format, body));
   }
 
+  /**
+   * Graceful shutdown: leave the queue groups, so new sessions and resumes go to other actors,
+   * then ask every client to move its session now (it resumes elsewhere with its watches) and
+   * serve what is in flight until they have, or until timeoutMs.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    for (const s of this.entryPoints.splice(0)) s.unsubscribe();
+    for (const session of this.sessions.values()) this.publishEvents(session, { state: 'moving' });
+    const deadline = Date.now() + timeoutMs;
+    while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.opts.log(this.sessions.size === 0 ? 'every session moved to another actor' : `${this.sessions.size} sessions did not move within ${timeoutMs} ms; their clients will resume them when they find this actor gone`);
+  }
+
   async stop(): Promise<void> {
     this.signal.stopped = true;
     clearInterval(this.toucher);
-    for (const s of this.subs) s.unsubscribe();
+    for (const s of [...this.entryPoints.splice(0), ...this.subs]) s.unsubscribe();
   }
 }
