@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs before natszk runs: nats-server (Debian package), the npm
-# dependencies, and the build. Safe to run again; it only does what is missing.
+# dependencies, and the build; with --tests also what the tests use (shellcheck). Safe to run
+# again; it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
-  echo "setup: installing nats-server with apt-get" >&2
+missing=()
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then missing+=(nats-server); fi
+if [ "${1:-}" = "--tests" ] && ! command -v shellcheck >/dev/null 2>&1; then missing+=(shellcheck); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]} with apt-get" >&2
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nats-server >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
