@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The natszk command line: up, server, session, status, cli.
 
+import { ADMIN_HELP, runAdmin } from './admin.js';
 import { runCli, CLI_HELP } from './cli.js';
 import { UsageError } from './config.js';
 import { runServer, SERVER_HELP } from './server.js';
@@ -15,6 +16,7 @@ commands:
   server    run one voting server
   session   run one session actor
   status    each voting server's role, epoch and zxids, as a table
+  admin     ZooKeeper's four-letter words (ruok, srvr, stat, mntr, cons, dump, wchs, envi)
   cli       zkCli: an interactive shell, or one command (create, get, set, ls, watch, ...)
 
 'natszk <command> --help' tells more.
@@ -27,6 +29,8 @@ ${SESSION_HELP}
 
 ${STATUS_HELP}
 
+${ADMIN_HELP}
+
 ${CLI_HELP}`;
 
 async function main(argv: string[]): Promise<number> {
@@ -36,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     case 'server': await runServer(rest); return 0;
     case 'session': await runSession(rest); return 0;
     case 'status': return runStatus(rest);
+    case 'admin': return runAdmin(rest);
     case 'cli': return runCli(rest);
     case undefined: case '-h': case '--help': case 'help':
       console.log(HELP);

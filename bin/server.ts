@@ -10,6 +10,9 @@ import { VotingServer } from '../actors/server/voting-server.js';
 import { ServerStore } from '../storage/lmdb-store.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { COMMON_FLAGS, COMMON_HELP, commonOptions, effectiveMaxData, logger, positiveInt, UsageError } from './config.js';
+import { environment, serverWords } from './admin-words.js';
+import { serverMetrics } from './metrics.js';
+import { observe, VERSION, type Observed } from './observe.js';
 
 /** The actors a voting server can run one per process (`--actor`). */
 export const SPLIT_ACTORS = ['election', 'proposer', 'follower'] as const;
@@ -73,9 +76,11 @@ export async function runServer(argv: string[]): Promise<void> {
     clock: systemClock,
   };
   let stop: () => Promise<void>;
+  let observed: Observed;
   if (actor === 'all') {
     const server = await VotingServer.start({ ...opts, dataDir, keepSnapshots });
     stop = () => server.stop();
+    observed = { kind: 'server', id: `server ${id}`, words: serverWords(server, VERSION), stats: () => ({ ...server.status() }), metrics: serverMetrics(server) };
   } else {
     const store = await ServerStore.open(dataDir, { keepSnapshots });
     const split = actor === 'election' ? new ElectionActor(opts, store) : new RoleActor(opts, actor as 'proposer' | 'follower', store);
@@ -84,10 +89,14 @@ export async function runServer(argv: string[]): Promise<void> {
       await split.stop();
       await store.close();
     };
+    // The split actors report only that they live; the one-process server answers the rest.
+    observed = { kind: 'server', id: `server ${id} ${actor}`, words: { ruok: () => 'imok', envi: () => environment(VERSION) }, stats: () => ({ actor }), metrics: () => undefined };
   }
+  const stopObserving = await observe(bus, common.subjects, observed, { ensemble: common.ensemble, metricsPort: common.metricsPort, log });
   log(`serving (${actor === 'all' ? 'all actors' : `the ${actor} actor`}, data in ${dataDir})`);
   await untilSignal();
   log('stopping');
+  await stopObserving();
   await stop();
   await bus.close();
 }

@@ -4,6 +4,9 @@ import { parseArgs } from 'node:util';
 import { SessionActor } from '../actors/session/session-actor.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { COMMON_FLAGS, COMMON_HELP, commonOptions, effectiveMaxData, logger, positiveInt } from './config.js';
+import { sessionWords, type LatencyStats } from './admin-words.js';
+import { sessionMetrics } from './metrics.js';
+import { observe, VERSION } from './observe.js';
 import { untilSignal } from './server.js';
 
 export const SESSION_HELP = `usage: natszk session --nats URL [settings]
@@ -23,6 +26,8 @@ export async function runSession(argv: string[]): Promise<void> {
   const log = logger('session', common.logFormat);
   const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-session', auth: common.auth });
   bus.onError((code) => log(`NATS refused a message or subscription: ${code}; check this user's permissions (deploy/nats/natszk-permissions.conf)`));
+  const metrics = sessionMetrics();
+  const latency: LatencyStats = { min: 0, avg: 0, max: 0, count: 0 };
   const actor = await SessionActor.start({
     bus,
     subjects: common.subjects,
@@ -30,10 +35,25 @@ export async function runSession(argv: string[]): Promise<void> {
     tickMs: common.tickMs,
     requestTimeoutMs: positiveInt(common.get('request-timeout'), 'request-timeout', 10_000),
     log,
+    onServed: (op, seconds) => {
+      metrics.onServed(op, seconds);
+      const ms = seconds * 1000;
+      latency.min = latency.count === 0 ? ms : Math.min(latency.min, ms);
+      latency.max = Math.max(latency.max, ms);
+      latency.avg += (ms - latency.avg) / ++latency.count;
+    },
   });
+  const stopObserving = await observe(bus, common.subjects, {
+    kind: 'session',
+    id: actor.actorId,
+    words: sessionWords(actor, () => latency, VERSION),
+    stats: () => ({ ...actor.stats(), latencyMs: latency }),
+    metrics: metrics.register(actor),
+  }, { ensemble: common.ensemble, metricsPort: common.metricsPort, log });
   await untilSignal();
   log(`stopping session actor ${actor.actorId}: moving its ${actor.sessionCount} sessions to other actors`);
   await actor.drain(positiveInt(common.get('drain-timeout'), 'drain-timeout', 5000));
+  await stopObserving();
   await actor.stop();
   await bus.close();
 }

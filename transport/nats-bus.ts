@@ -62,6 +62,27 @@ export class NatsBus implements Bus {
   }
 
   /**
+   * Registers this process with the NATS services API ($SRV.PING, $SRV.INFO, $SRV.STATS), with
+   * one endpoint; `queue` unique to the process makes every instance hear each request.
+   */
+  async addService(opts: {
+    name: string; version: string; description: string; metadata: Record<string, string>;
+    endpoint: { name: string; subject: string; queue: string; handle: (data: Uint8Array) => Promise<Uint8Array> };
+    stats: () => unknown;
+  }): Promise<() => Promise<void>> {
+    const service = await this.nc.services.add({ name: opts.name, version: opts.version, description: opts.description, metadata: opts.metadata, statsHandler: async () => opts.stats() });
+    service.addEndpoint(opts.endpoint.name, {
+      subject: opts.endpoint.subject,
+      queue: opts.endpoint.queue,
+      handler: (err, msg) => {
+        if (err) return;
+        void opts.endpoint.handle(msg.data).then((out) => msg.respond(out));
+      },
+    });
+    return () => service.stop().then(() => undefined);
+  }
+
+  /**
    * NATS refuses a publish or a subscription it does not permit asynchronously: onError hears
    * its code (PERMISSIONS_VIOLATION, ...), so a misconfigured user is told instead of silent.
    */

@@ -68,6 +68,9 @@ export class Subjects {
    */
   serverActors(serverId: number): string { return `${this.prefix}.server.${serverId}.actors`; }
 
+  /** ZooKeeper's four-letter words (ruok, srvr, mntr, ...): every natszk process answers. */
+  get admin(): string { return `${this.prefix}.admin`; }
+
   /** Status of every voting server (each answers; collect replies). */
   get status(): string { return `${this.prefix}.status`; }
 }

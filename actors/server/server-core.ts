@@ -44,6 +44,8 @@ export class ServerCore {
   private readonly subs: Subscription[] = [];
   private role?: LeaderShell | FollowerShell;
   private sinceSnapshot = 0;
+  /** transactions committed here since the process started (a counter for metrics) */
+  committedCount = 0;
   private snapshotting: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ServerCoreOptions, readonly store: Store, public tree: DataTree) {}
@@ -94,6 +96,7 @@ export class ServerCore {
   }
 
   private onCommitted(count: number): void {
+    this.committedCount += count;
     this.sinceSnapshot += count;
     if (this.sinceSnapshot >= this.opts.snapshotEvery) {
       this.sinceSnapshot = 0;

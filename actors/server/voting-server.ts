@@ -58,6 +58,7 @@ export class VotingServer {
   }
 
   status() { return this.core.status(); }
+  get committedCount(): number { return this.core.committedCount; }
 
   async stop(): Promise<void> {
     if (this.stopped) return;

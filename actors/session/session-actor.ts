@@ -28,9 +28,23 @@ export interface SessionActorOptions {
   requestTimeoutMs: number;
   log: (message: string) => void;
   actorId?: string;
+  /** told of every answered request: its op and how long it took (for metrics) */
+  onServed?: (op: string, seconds: number) => void;
+}
+
+/** One held session, as ZooKeeper's cons lists a connection. */
+export interface SessionConnection {
+  sessionId: number;
+  timeoutMs: number;
+  queued: number;
+  received: number;
+  sent: number;
+  lastHeard: number;
 }
 
 interface QueuedRequest {
+  op: string;
+  at: number;
   isRead: boolean;
   run: () => Promise<object>;
   reply: string;
@@ -50,6 +64,8 @@ interface LocalSession {
   events?: string;
   /** its client asked to close it: the close is not an expiry to report */
   closing: boolean;
+  received: number;
+  sent: number;
 }
 
 const RESUME_WAIT_MS = 5000;
@@ -97,6 +113,17 @@ export class SessionActor {
 
   get sessionCount(): number { return this.sessions.size; }
 
+  /** What admin commands and metrics show of this actor. */
+  stats(): { sessions: number; outstanding: number; lastApplied: number; watches: { watches: number; paths: number; sessions: number } } {
+    let outstanding = 0;
+    for (const s of this.sessions.values()) outstanding += s.queue.length;
+    return { sessions: this.sessions.size, outstanding, lastApplied: this.replica.lastApplied, watches: this.watches.summary() };
+  }
+
+  connections(): SessionConnection[] {
+    return [...this.sessions].map(([sessionId, s]) => ({ sessionId, timeoutMs: s.timeoutMs, queued: s.queue.length, received: s.received, sent: s.sent, lastHeard: s.lastHeard }));
+  }
+
   /** Sessionless one-shot requests. */
   private onApi(msg: BusMessage): void {
     if (!msg.reply) return;
@@ -137,7 +164,7 @@ export class SessionActor {
     if (isErrorReply(outcome)) return outcome;
     await this.replica.waitFor(outcome.zxid);
     const sessionId = (outcome.result as { sessionId: number }).sessionId;
-    this.sessions.set(sessionId, { secret, timeoutMs, lastHeard: Date.now(), queue: [], events: req.events, closing: false });
+    this.sessions.set(sessionId, { secret, timeoutMs, lastHeard: Date.now(), queue: [], events: req.events, closing: false, received: 0, sent: 0 });
     return { sessionId, secret, timeout: timeoutMs, actor: this.actorId, zxid: this.replica.lastApplied };
   }
 
@@ -158,7 +185,7 @@ export class SessionActor {
       throw new ZkError('SESSIONEXPIRED', `session 0x${sessionId.toString(16)} has expired`);
     }
     const existing = this.sessions.get(sessionId);
-    const session: LocalSession = existing ?? { secret, timeoutMs: known.timeoutMs, lastHeard: 0, queue: [], closing: false };
+    const session: LocalSession = existing ?? { secret, timeoutMs: known.timeoutMs, lastHeard: 0, queue: [], closing: false, received: 0, sent: 0 };
     session.lastHeard = Date.now();
     session.events = req.events;
     this.sessions.set(sessionId, session);
@@ -244,7 +271,8 @@ export class SessionActor {
     const run = (): Promise<object> => op.op === 'close' ? this.close(sid, session)
       : op.op === 'ping' ? Promise.resolve({ zxid: this.replica.lastApplied })
         : this.execute(sid, op);
-    session.queue.push({ isRead, run, reply, format, started: false });
+    session.received++;
+    session.queue.push({ op: op.op, at: performance.now(), isRead, run, reply, format, started: false });
     this.pump(session);
   }
 
@@ -258,6 +286,8 @@ export class SessionActor {
     while (q.length > 0 && q[0]!.result) {
       const done = q.shift()!;
       this.send(done.reply, done.format, done.result!);
+      session.sent++;
+      this.opts.onServed?.(done.op, (performance.now() - done.at) / 1000);
     }
     for (let i = 0; i < q.length; i++) {
       const item = q[i]!;

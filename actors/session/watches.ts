@@ -33,6 +33,21 @@ export class WatchRegistry {
     return removed;
   }
 
+  /** Watches held and the paths they are on, for wchs and metrics. */
+  summary(): { watches: number; paths: number; sessions: number } {
+    let watches = 0;
+    const paths = new Set<string>();
+    const sessions = new Set<number>();
+    for (const byPath of this.watchers.values()) {
+      for (const [path, set] of byPath) {
+        watches += set.size;
+        paths.add(path);
+        for (const s of set) sessions.add(s);
+      }
+    }
+    return { watches, paths: paths.size, sessions: sessions.size };
+  }
+
   dropSession(session: number): void {
     for (const kind of WATCH_KINDS) for (const path of [...this.watchers.get(kind)!.keys()]) this.take(kind, path, session);
   }

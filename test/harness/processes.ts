@@ -62,6 +62,8 @@ export interface ClusterOptions {
   natsConfig?: string;
   /** how the harness itself (status, readiness, cluster.client()) authenticates to NATS */
   auth?: NatsAuth;
+  /** every process serves Prometheus metrics on a port of its own (see metricsPorts) */
+  metrics?: boolean;
 }
 
 
@@ -72,12 +74,14 @@ export class Cluster {
   sessions: Proc[] = [];
   /** the processes of split servers, by server id */
   readonly actors = new Map<number, Record<SplitActor, Proc>>();
+  /** with `metrics`: the metrics port of each process, by name (server-1, session-0, ...) */
+  readonly metricsPorts = new Map<string, number>();
 
   private constructor(readonly nats: EmbeddedNats[], private readonly natsOptions: EmbeddedNatsOptions[], readonly dir: string, private readonly opts: Required<ClusterOptions>) {}
 
   static async start(opts: ClusterOptions = {}): Promise<Cluster> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-test-'));
-    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, split: [], natsServers: 1, natsConfig: '', auth: {}, ...opts };
+    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, split: [], natsServers: 1, natsConfig: '', auth: {}, metrics: false, ...opts };
     const natsOptions: EmbeddedNatsOptions[] = [];
     const routePorts = full.natsServers > 1 ? await Promise.all(Array.from({ length: full.natsServers }, () => freePort())) : [];
     for (let i = 0; i < full.natsServers; i++) {
@@ -86,6 +90,10 @@ export class Cluster {
     }
     const nats = await Promise.all(natsOptions.map((o) => startEmbeddedNats(o)));
     const cluster = new Cluster(nats, natsOptions, dir, full);
+    if (full.metrics) {
+      for (let id = 1; id <= full.servers; id++) cluster.metricsPorts.set(`server-${id}`, await freePort());
+      for (let i = 0; i < full.sessions; i++) cluster.metricsPorts.set(`session-${i}`, await freePort());
+    }
     for (let id = 1; id <= full.servers; id++) {
       if (!full.split.includes(id)) {
         cluster.servers.push(cluster.spawnServer(id));
@@ -156,7 +164,9 @@ export class Cluster {
   }
 
   private spawn(name: string, args: string[], url: string): Proc {
-    const child = spawn(process.execPath, [CLI, ...args, '--nats', url, '--ensemble', this.ensemble, '--tick', String(this.opts.tick)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const port = this.metricsPorts.get(name);
+    const metrics = port === undefined ? [] : ['--metrics-port', String(port)];
+    const child = spawn(process.execPath, [CLI, ...args, ...metrics, '--nats', url, '--ensemble', this.ensemble, '--tick', String(this.opts.tick)], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new Proc(name, child);
   }
 
