@@ -4,7 +4,7 @@
 // member is an ephemeral node, so one whose session ends counts as having left.
 
 import { NodeExistsError, NoNodeError, NotEmptyError, type Client } from '../index.js';
-import { deadline, ensurePath, nextChange, untilExists, type WaitOptions } from './support.js';
+import { ensurePath, nextChange, untilExists, within, type WaitOptions } from './support.js';
 
 export class Barrier {
   constructor(private readonly zk: Client, readonly path: string) {}
@@ -29,17 +29,11 @@ export class Barrier {
   }
 
   /** Waits until the barrier is down; false if opts.timeout passed first. */
-  async wait(opts: WaitOptions = {}): Promise<boolean> {
-    const wait = deadline(opts);
-    try {
-      while (await this.zk.exists(this.path)) await nextChange(this.zk, this.path, wait.signal);
+  wait(opts: WaitOptions = {}): Promise<boolean> {
+    return within(opts, false, async (signal) => {
+      while (await this.zk.exists(this.path)) await nextChange(this.zk, this.path, signal);
       return true;
-    } catch (err) {
-      if (wait.timedOut()) return false;
-      throw err;
-    } finally {
-      wait.clear();
-    }
+    });
   }
 }
 
@@ -56,8 +50,7 @@ export class DoubleBarrier {
   async enter(opts: WaitOptions = {}): Promise<boolean> {
     await ensurePath(this.zk, this.dir);
     await this.zk.create(this.mine, '', { mode: 'ephemeral' });
-    const wait = deadline(opts);
-    try {
+    const entered = await within(opts, false, async (signal) => {
       for (;;) {
         if (await this.zk.exists(this.ready)) return true;
         if ((await this.members()).length >= this.size) {
@@ -67,24 +60,19 @@ export class DoubleBarrier {
           return true;
         }
         // Only the last to arrive makes `ready`; the others wait for it alone.
-        await untilExists(this.zk, this.ready, wait.signal);
+        await untilExists(this.zk, this.ready, signal);
       }
-    } catch (err) {
-      if (!wait.timedOut()) throw err;
-      await this.zk.delete(this.mine).catch(() => undefined);
-      return false;
-    } finally {
-      wait.clear();
-    }
+    });
+    if (!entered) await this.zk.delete(this.mine).catch(() => undefined);
+    return entered;
   }
 
   /**
    * Leaves; resolves once every member has left. The lowest member waits for the highest;
    * every other one leaves at once and waits for the lowest: one watch each.
    */
-  async leave(opts: WaitOptions = {}): Promise<boolean> {
-    const wait = deadline(opts);
-    try {
+  leave(opts: WaitOptions = {}): Promise<boolean> {
+    return within(opts, false, async (signal) => {
       for (;;) {
         const members = await this.members();
         if (members.length === 0) break;
@@ -94,10 +82,10 @@ export class DoubleBarrier {
           break;
         }
         if (lowest === this.id) {
-          await nextChange(this.zk, `${this.dir}/${members[members.length - 1]}`, wait.signal);
+          await nextChange(this.zk, `${this.dir}/${members[members.length - 1]}`, signal);
         } else {
           await this.deleteIfThere(this.mine);
-          await nextChange(this.zk, `${this.dir}/${lowest}`, wait.signal);
+          await nextChange(this.zk, `${this.dir}/${lowest}`, signal);
         }
       }
       // The last one out takes `ready` down so the next round waits again.
@@ -105,12 +93,7 @@ export class DoubleBarrier {
         if (!(err instanceof NoNodeError) && !(err instanceof NotEmptyError)) throw err;
       });
       return true;
-    } catch (err) {
-      if (wait.timedOut()) return false;
-      throw err;
-    } finally {
-      wait.clear();
-    }
+    });
   }
 
   private async members(): Promise<string[]> {

@@ -4,7 +4,7 @@
 // whose session ends loses its node, and with it the lock, to exactly the next in line.
 
 import { BadArgumentsError, NoNodeError, type Client } from '../index.js';
-import { bySequence, deadline, nextChange, OwnNode, type WaitOptions } from './support.js';
+import { bySequence, nextChange, OwnNode, within, type WaitOptions } from './support.js';
 
 export interface LockOptions {
   /** the name of this lock's nodes, before the sequence number */
@@ -35,20 +35,22 @@ export class Lock {
   async acquire(opts: WaitOptions = {}): Promise<boolean> {
     if (this.node) throw new BadArgumentsError(`this lock on ${this.dir} is already held or being acquired; it is not reentrant`);
     const node = (this.node = new OwnNode(this.zk, this.dir, this.opts.prefix ?? 'lock-'));
-    const wait = deadline(opts);
-    try {
-      await node.create(this.opts.data ?? '', 'ephemeralSequential');
-      await this.waitTurn(node, wait.signal);
-      this.acquired = true;
-      return true;
-    } catch (err) {
+    const leaveTheLine = async () => {
       this.node = undefined;
       await node.delete().catch(() => undefined);
-      if (wait.timedOut()) return false;
+    };
+    try {
+      this.acquired = await within(opts, false, async (signal) => {
+        await node.create(this.opts.data ?? '', 'ephemeralSequential');
+        await this.waitTurn(node, signal);
+        return true;
+      });
+    } catch (err) {
+      await leaveTheLine();
       throw err;
-    } finally {
-      wait.clear();
     }
+    if (!this.acquired) await leaveTheLine();
+    return this.acquired;
   }
 
   async release(): Promise<void> {

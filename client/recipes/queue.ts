@@ -3,7 +3,7 @@
 // consumer, and an item outlives any producer or consumer whose session ends.
 
 import { NoNodeError, type Client, type Data } from '../index.js';
-import { bySequence, deadline, ensurePath, untilChildren, type WaitOptions } from './support.js';
+import { bySequence, ensurePath, untilChildren, within, type WaitOptions } from './support.js';
 
 export class DistributedQueue {
   constructor(private readonly zk: Client, readonly dir: string) {}
@@ -39,19 +39,13 @@ export class DistributedQueue {
   /** The head item, removed, waiting for one if the queue is empty; null if opts.timeout passed first. */
   async take(opts: WaitOptions = {}): Promise<Uint8Array | null> {
     await ensurePath(this.zk, this.dir);
-    const wait = deadline(opts);
-    try {
+    return within(opts, null, async (signal) => {
       for (;;) {
         const item = await this.poll();
         if (item) return item;
-        await untilChildren(this.zk, this.dir, wait.signal);
+        await untilChildren(this.zk, this.dir, signal);
       }
-    } catch (err) {
-      if (wait.timedOut()) return null;
-      throw err;
-    } finally {
-      wait.clear();
-    }
+    });
   }
 
   async size(): Promise<number> {

@@ -121,9 +121,12 @@ function whenWatched(zk: Client, signal: AbortSignal | undefined, arm: (watch: (
   });
 }
 
-/** A signal that aborts with signal, or with a timeout error after timeout ms. */
-export function deadline(opts: WaitOptions): { signal?: AbortSignal; timedOut: () => boolean; clear: () => void } {
-  if (opts.timeout === undefined) return { signal: opts.signal, timedOut: () => false, clear: () => undefined };
+/**
+ * Runs a wait under opts: body's signal aborts when opts.signal does or opts.timeout passes;
+ * a wait cut short by the timeout gives timedOut instead of an error.
+ */
+export async function within<T, U>(opts: WaitOptions, timedOut: U, body: (signal?: AbortSignal) => Promise<T>): Promise<T | U> {
+  if (opts.timeout === undefined) return body(opts.signal);
   const ctl = new AbortController();
   let expired = false;
   const timer = setTimeout(() => {
@@ -133,12 +136,13 @@ export function deadline(opts: WaitOptions): { signal?: AbortSignal; timedOut: (
   const onAbort = () => ctl.abort(opts.signal!.reason);
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: ctl.signal,
-    timedOut: () => expired,
-    clear: () => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-    },
-  };
+  try {
+    return await body(ctl.signal);
+  } catch (err) {
+    if (expired) return timedOut;
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
 }
