@@ -10,9 +10,17 @@ export function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 0.5);
 }
 
-/** Runs op on `concurrency` workers for `seconds`; returns a markdown table row. */
-export async function drive(name: string, concurrency: number, seconds: number, op: (worker: number, i: number) => Promise<unknown>): Promise<string> {
-  progress(`${name} at concurrency ${concurrency} for ${seconds} s`);
+export interface Measured {
+  opsPerSecond: number;
+  /** ms */
+  p50: number;
+  p99: number;
+  p999: number;
+  count: number;
+}
+
+/** Runs op on `concurrency` workers for `seconds`: throughput and latency percentiles. */
+export async function measure(concurrency: number, seconds: number, op: (worker: number, i: number) => Promise<unknown>): Promise<Measured> {
   const latencies: number[] = [];
   const end = Date.now() + seconds * 1000;
   const started = process.hrtime.bigint();
@@ -25,5 +33,12 @@ export async function drive(name: string, concurrency: number, seconds: number, 
   }));
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   latencies.sort((a, b) => a - b);
-  return `| ${name} | ${concurrency} | ${Math.round(latencies.length / elapsed)} | ${percentile(latencies, 0.5).toFixed(2)} | ${percentile(latencies, 0.99).toFixed(2)} |`;
+  return { opsPerSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), p999: percentile(latencies, 0.999), count: latencies.length };
+}
+
+/** Runs op on `concurrency` workers for `seconds`; returns a markdown table row. */
+export async function drive(name: string, concurrency: number, seconds: number, op: (worker: number, i: number) => Promise<unknown>): Promise<string> {
+  progress(`${name} at concurrency ${concurrency} for ${seconds} s`);
+  const m = await measure(concurrency, seconds, op);
+  return `| ${name} | ${concurrency} | ${Math.round(m.opsPerSecond)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} |`;
 }
