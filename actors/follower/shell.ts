@@ -3,7 +3,7 @@
 
 import { DataTree } from '../../storage/data-tree.js';
 import type { Store } from '../../storage/store.js';
-import type { Bus, Subscription } from '../../transport/bus.js';
+import { NoRespondersError, type Bus, type Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import { parsePeerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
@@ -21,12 +21,15 @@ export interface FollowerHost {
   committed(count: number): void;
 }
 
+const PROBE = encode({ type: 'probe' });
+
 export class FollowerShell {
   private readonly machine: Follower;
   private readonly subs: Subscription[] = [];
   private cancelTick?: () => void;
   private stopped = false;
   private snapChunks: Uint8Array[] = [];
+  private leaderGone = false;
 
   constructor(
     private readonly bus: Bus,
@@ -47,10 +50,27 @@ export class FollowerShell {
   start(): void {
     const { store, tree } = this.host;
     this.subs.push(this.bus.subscribe(this.subjects.peerServer(this.selfId), (m) => this.onMessage(m.data)));
-    this.cancelTick = this.clock.every(this.tickMs, () => this.feed({ kind: 'tick' }));
+    this.cancelTick = this.clock.every(this.tickMs, () => {
+      this.feed({ kind: 'tick' });
+      this.probeLeader();
+    });
     this.feed({
       kind: 'start', leader: this.leaderId, acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch,
       lastLoggedZxid: store.lastLoggedZxid(), lastCommittedZxid: tree.lastAppliedZxid,
+    });
+  }
+
+  /**
+   * A leader whose process died has no subscription left on NATS, and NATS says so at once
+   * ("no responders") instead of leaving us to count syncLimit ticks of silence. The probe is
+   * a message the leader ignores; only its absence counts, so a slow leader is never given up
+   * on this way.
+   */
+  private probeLeader(): void {
+    this.bus.request(this.subjects.peerServer(this.leaderId), PROBE, this.tickMs).catch((err) => {
+      if (!(err instanceof NoRespondersError) || this.stopped || this.leaderGone) return;
+      this.leaderGone = true;
+      this.host.lost(`leader ${this.leaderId} is gone: nothing on NATS serves its subject any more`);
     });
   }
 

@@ -12,6 +12,18 @@ interface Queued {
   resolve: (o: WriteOutcome) => void;
 }
 
+/** A batch sent and not yet answered, with what is known of the leader it went to. */
+interface InFlight {
+  batch: Queued[];
+  sentAt: number;
+  /** the leader epoch the committed stream showed when it left */
+  epoch: number;
+}
+
+/** How long a batch may wait before the forwarder asks whether its leader is still there. */
+const PROBE_AFTER_MS = 100;
+const EMPTY_BATCH = encode({ writes: [] });
+
 const MAX_BATCH = 1000;
 
 function writeBytes(w: ForwardedWrite): number {
@@ -25,12 +37,17 @@ function writeBytes(w: ForwardedWrite): number {
 export class WriteForwarder {
   private queue: Queued[] = [];
   private scheduled = false;
+  private readonly inFlight = new Set<InFlight>();
+  private prober?: NodeJS.Timeout;
+  private probing = false;
 
   constructor(
     private readonly bus: Bus,
     private readonly subjects: Subjects,
     /** How long a write may wait for a leader (no responders) or for its commit. */
     private readonly timeoutMs: number,
+    /** the newest leader epoch this actor has heard of */
+    private readonly leaderEpoch: () => number = () => 0,
   ) {}
 
   forward(write: ForwardedWrite): Promise<WriteOutcome> {
@@ -67,12 +84,16 @@ export class WriteForwarder {
     const deadline = Date.now() + this.timeoutMs;
     // No responders is answered at once, so retrying often costs little and finds a new leader sooner.
     for (let wait = 10; ; wait = Math.min(wait * 2, 40)) {
+      const flight: InFlight = { batch, sentAt: Date.now(), epoch: this.leaderEpoch() };
+      this.track(flight);
       try {
         const reply = decode(await this.bus.request(this.subjects.proposerWrite, payload, Math.max(1, deadline - Date.now()))) as WriteBatchReply;
+        this.inFlight.delete(flight);
         if (isErrorReply(reply)) return this.failAll(batch, reply);
         batch.forEach((q, i) => q.resolve(reply.outcomes[i] ?? errorReply(new ZkError('SYSTEMERROR', 'leader gave no outcome'))));
         return;
       } catch (err) {
+        this.inFlight.delete(flight);
         // Nobody received it, so it is safe to send again once a leader is serving.
         if (err instanceof NoRespondersError && Date.now() + wait < deadline) {
           await new Promise((r) => setTimeout(r, wait));
@@ -90,5 +111,43 @@ export class WriteForwarder {
 
   private failAll(batch: Queued[], outcome: WriteOutcome): void {
     for (const q of batch) q.resolve(outcome);
+  }
+
+  private track(flight: InFlight): void {
+    this.inFlight.add(flight);
+    this.prober ??= setInterval(() => void this.probe(), PROBE_AFTER_MS);
+  }
+
+  /**
+   * A leader that died (kill -9, a lost host) never answers what it had: rather than keep
+   * those writes waiting out the whole timeout, ask the write subject whether anybody serves
+   * it. Nobody (NATS says so at once), or a newer epoch on the committed stream, means the
+   * leader that has the batch is gone: its writes fail with CONNECTIONLOSS, outcome unknown,
+   * as ZooKeeper's clients hear when their server loses its leader.
+   */
+  private async probe(): Promise<void> {
+    if (this.inFlight.size === 0) {
+      clearInterval(this.prober);
+      this.prober = undefined;
+      return;
+    }
+    if (this.probing) return;
+    const started = Date.now();
+    const waiting = [...this.inFlight].filter((f) => started - f.sentAt >= PROBE_AFTER_MS);
+    if (waiting.length === 0) return;
+    this.probing = true;
+    let gone = waiting.filter((f) => this.leaderEpoch() > f.epoch);
+    try {
+      await this.bus.request(this.subjects.proposerWrite, EMPTY_BATCH, 1000);
+    } catch (err) {
+      if (err instanceof NoRespondersError) gone = waiting;
+    } finally {
+      this.probing = false;
+    }
+    const reason = errorReply(new ZkError('CONNECTIONLOSS', 'the leader went away before answering; the write may or may not have happened'));
+    for (const f of gone) {
+      if (!this.inFlight.delete(f)) continue;
+      this.failAll(f.batch, reason);
+    }
   }
 }

@@ -25,6 +25,9 @@ export class Replica {
 
   get lastApplied(): number { return this.tree.lastAppliedZxid; }
 
+  /** The newest leader epoch the committed stream has shown (its heartbeats carry it). */
+  leaderEpoch = 0;
+
   /** Called for each entry right after it is applied (watches hang off this). */
   onApply(listener: (entry: LogEntry, result: TxnResult) => void): void {
     this.listeners.push(listener);
@@ -64,6 +67,7 @@ export class Replica {
       this.log(`dropped a malformed committed batch: ${(err as Error).message}`);
       return;
     }
+    if (batch.epoch > this.leaderEpoch) this.leaderEpoch = batch.epoch;
     if (!this.ready || this.catchingUp) {
       this.held.push(batch);
       return;

@@ -92,7 +92,7 @@ export class SessionActor {
   private constructor(private readonly opts: SessionActorOptions) {
     this.actorId = opts.actorId ?? randomBytes(6).toString('hex');
     this.replica = new Replica(opts.bus, opts.subjects, opts.log);
-    this.forwarder = new WriteForwarder(opts.bus, opts.subjects, opts.requestTimeoutMs);
+    this.forwarder = new WriteForwarder(opts.bus, opts.subjects, opts.requestTimeoutMs, () => this.replica.leaderEpoch);
   }
 
   static async start(opts: SessionActorOptions): Promise<SessionActor> {
