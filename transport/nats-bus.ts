@@ -1,5 +1,6 @@
-// The Bus over a real NATS connection. This is the only file that imports the NATS client,
-// so moving to the @nats-io/* v3 packages touches only here.
+// The Bus over a real NATS connection. This is the only product file that imports the NATS
+// client, so moving to the @nats-io/* v3 packages touches only here (the JetStream KV side of
+// the comparison benchmark, and a test making NKeys, use it directly as any user would).
 
 import { readFileSync } from 'node:fs';
 import { connect, createInbox, credsAuthenticator, ErrorCode as NatsErrorCode, Events, nkeyAuthenticator, type ConnectionOptions, type NatsConnection, type NatsError } from 'nats';
