@@ -40,6 +40,8 @@ export async function startJetStream(dir: string, servers = 3): Promise<JetStrea
     p.kill('SIGKILL');
     await exited;
   };
+  // Even if the benchmark dies, no nats-server outlives it.
+  process.once('exit', () => { for (const p of procs) p?.kill('SIGKILL'); });
   for (let i = 0; i < servers; i++) start(i);
   return { urls: client.map((p) => `nats://127.0.0.1:${p}`), names, kill, start, stop: async () => { await Promise.all(procs.map((_, i) => kill(i))); } };
 }

@@ -38,6 +38,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function natszk(): Promise<System> {
   const cluster = await Cluster.start({ servers: 3, sessions: 2, tick: 2000 });
+  // Even if the benchmark dies, none of its processes outlives it.
+  process.once('exit', () => {
+    for (const p of [...cluster.servers, ...cluster.sessions]) p.child.kill('SIGKILL');
+    for (const n of cluster.nats) {
+      try {
+        process.kill(n.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
   let killed: number | undefined;
   const connection = (zk: Client): Connection => ({
     create: async (p, d) => { await zk.create(p, d); },

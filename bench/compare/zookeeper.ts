@@ -71,6 +71,8 @@ export async function startZooKeeper(dir: string, servers = 3): Promise<ZooKeepe
     p.kill('SIGKILL');
     await exited;
   };
+  // Even if the benchmark dies, no JVM outlives it.
+  process.once('exit', () => { for (const p of procs.values()) p.kill('SIGKILL'); });
   for (const id of ids) start(id);
   const deadline = Date.now() + 60_000;
   while ((await leader()) === undefined) {
