@@ -98,7 +98,7 @@ function cellText(m: Measured | undefined, latencyOnly: boolean): string {
 
 function ratio(a: Measured | undefined, b: Measured | undefined, latencyOnly: boolean): string {
   if (!a || !b) return 'n/a';
-  return latencyOnly ? `${(b.p50 / a.p50).toFixed(2)}x faster` : `${(a.opsPerSecond / b.opsPerSecond).toFixed(2)}x`;
+  return latencyOnly ? `${(b.p50 / a.p50).toFixed(2)}x (p50)` : `${(a.opsPerSecond / b.opsPerSecond).toFixed(2)}x`;
 }
 
 function versions(): string {
@@ -138,6 +138,7 @@ try {
   console.log(`${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${versions()}`);
   console.log(`command: npm run bench -- --seconds ${SECONDS} --kills ${KILLS}; all servers on loopback, one system at a time`);
   console.log(`durability: ${durability.join('; ')}`);
+  console.log(`ratios: throughput ${names[0]} / other; on the latency rows (watch, failover) the other's p50 / ${names[0]}'s, so above 1 means ${names[0]} is faster`);
   console.log('');
   const [a, ...others] = names;
   console.log(`| workload | conc. | ${names.map((n) => `${n} ops/s (p50 / p99 / p999 ms)`).join(' | ')} | ${others.map((o) => `${a} / ${o}`).join(' | ')} |`);
