@@ -3,7 +3,7 @@
 // Options: --seconds S (per cell, default 5) --kills N (failovers per system, default 3)
 //          --only natszk,zookeeper,jetstream
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,7 +104,9 @@ function ratio(a: Measured | undefined, b: Measured | undefined, latencyOnly: bo
 function versions(): string {
   const dpkg = (pkg: string) => { try { return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' }); } catch { return '?'; } };
   const nats = execFileSync(findNatsServer(), ['--version'], { encoding: 'utf8' }).trim();
-  return `natszk 0.1.0, Node ${process.version}; ZooKeeper ${dpkg('zookeeper')} (Debian), ${execFileSync('java', ['-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) || 'java'}`.replace(/\n.*/s, '') + `; ${nats}`;
+  // java -version writes to stderr.
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr.split('\n')[0]?.trim() ?? 'java';
+  return `natszk 0.1.0, Node ${process.version}; ZooKeeper ${dpkg('zookeeper')} (Debian) on ${java}; ${nats}`;
 }
 
 const missing = zooKeeperInstalled();
