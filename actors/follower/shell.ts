@@ -64,9 +64,11 @@ export class FollowerShell {
    * A leader whose process died has no subscription left on NATS, and NATS says so at once
    * ("no responders") instead of leaving us to count syncLimit ticks of silence. The probe is
    * a message the leader ignores; only its absence counts, so a slow leader is never given up
-   * on this way.
+   * on this way. Only once the leader has spoken (NEWEPOCH): before that it may not have
+   * started leading yet.
    */
   private probeLeader(): void {
+    if (this.machine.phase !== 'sync' && this.machine.phase !== 'broadcast') return;
     this.bus.request(this.subjects.peerServer(this.leaderId), PROBE, this.tickMs).catch((err) => {
       if (!(err instanceof NoRespondersError) || this.stopped || this.leaderGone) return;
       this.leaderGone = true;
