@@ -4,7 +4,7 @@
 import os from 'node:os';
 import type { SessionActor } from '../actors/session/session-actor.js';
 import type { VotingServer } from '../actors/server/voting-server.js';
-import { counterOf, epochOf, formatZxid } from '../storage/zxid.js';
+import { formatZxid, transactionsBehind } from '../storage/zxid.js';
 
 export const ADMIN_COMMANDS = ['ruok', 'srvr', 'stat', 'mntr', 'cons', 'dump', 'wchs', 'envi'] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
@@ -27,11 +27,6 @@ export function environment(version: string): string {
     `os.memory.free=${Math.round(os.freemem() / 2 ** 20)}MB`,
     `os.memory.total=${Math.round(os.totalmem() / 2 ** 20)}MB`,
   ].join('\n');
-}
-
-/** A lag in transactions when both zxids are of one epoch; else the whole counter. */
-function lag(leader: number, follower: number): number {
-  return epochOf(leader) === epochOf(follower) ? counterOf(leader) - counterOf(follower) : counterOf(leader);
 }
 
 export function serverWords(server: VotingServer, version: string): Partial<Record<AdminCommand, () => string>> {
@@ -71,7 +66,7 @@ export function serverWords(server: VotingServer, version: string): Partial<Reco
       if (s.followers) {
         const followers = Object.values(s.followers);
         rows.push(['zk_followers', followers.length], ['zk_synced_followers', followers.filter((z) => z === s.lastLoggedZxid).length]);
-        for (const [id, z] of Object.entries(s.followers)) rows.push([`zk_follower_${id}_lag`, lag(s.lastLoggedZxid, z)]);
+        for (const [id, z] of Object.entries(s.followers)) rows.push([`zk_follower_${id}_lag`, transactionsBehind(s.lastLoggedZxid, z)]);
       }
       return rows.map(([k, v]) => `${k}\t${v}`).join('\n');
     },

@@ -4,7 +4,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { SessionActor } from '../actors/session/session-actor.js';
 import type { VotingServer } from '../actors/server/voting-server.js';
-import { counterOf, epochOf } from '../storage/zxid.js';
+import { transactionsBehind } from '../storage/zxid.js';
 
 export function serverMetrics(server: VotingServer): (registry: Registry) => void {
   return (registry) => {
@@ -37,7 +37,7 @@ export function serverMetrics(server: VotingServer): (registry: Registry) => voi
         this.reset();
         const s = server.status();
         for (const [id, acked] of Object.entries(s.followers ?? {})) {
-          this.set({ follower: id }, epochOf(acked) === epochOf(s.lastLoggedZxid) ? counterOf(s.lastLoggedZxid) - counterOf(acked) : counterOf(s.lastLoggedZxid));
+          this.set({ follower: id }, transactionsBehind(s.lastLoggedZxid, acked));
         }
       },
     });

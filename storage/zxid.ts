@@ -22,6 +22,11 @@ export function counterOf(zxid: Zxid): number {
   return zxid % COUNTER_SPAN;
 }
 
+/** Transactions from behind to ahead when both are of one epoch; across epochs, all of ahead's epoch. */
+export function transactionsBehind(ahead: Zxid, behind: Zxid): number {
+  return epochOf(ahead) === epochOf(behind) ? counterOf(ahead) - counterOf(behind) : counterOf(ahead);
+}
+
 export function formatZxid(zxid: Zxid): string {
   return '0x' + zxid.toString(16);
 }

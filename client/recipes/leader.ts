@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { NoNodeError, OperationTimeoutError, SessionExpiredError, type Client } from '../index.js';
 import { Lock } from './lock.js';
-import { bySequence, type WaitOptions } from './support.js';
+import { bySequence, within, type WaitOptions } from './support.js';
 
 const PREFIX = 'candidate-';
 
@@ -59,14 +59,13 @@ export class LeaderLatch extends EventEmitter<{ leader: []; notLeader: [] }> {
 
   /** Resolves once this candidate leads; false if opts.timeout passed first. */
   async await(opts: WaitOptions = {}): Promise<boolean> {
-    if (!this.waiting) throw new Error('start() the latch first');
+    const waiting = this.waiting;
+    if (!waiting) throw new Error('start() the latch first');
     if (this.lock.held) return true;
-    if (opts.timeout === undefined && !opts.signal) return this.waiting;
-    return new Promise((resolve, reject) => {
-      const timer = opts.timeout === undefined ? undefined : setTimeout(() => resolve(false), opts.timeout);
-      opts.signal?.addEventListener('abort', () => reject(opts.signal!.reason), { once: true });
-      this.waiting!.then((won) => resolve(won), reject).finally(() => clearTimeout(timer));
-    });
+    return within(opts, false, (signal) => new Promise<boolean>((resolve, reject) => {
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      waiting.then(resolve, reject);
+    }));
   }
 
   /** Leaves the candidates (and leadership, if held). */

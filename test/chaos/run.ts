@@ -8,7 +8,7 @@ import { znodeModel } from '../linearize/znode-model.js';
 import { Cluster } from '../harness/processes.js';
 import { rng } from '../sim/scheduler.js';
 import { FAULTS, Nemesis, sleep, type Fault } from './nemesis.js';
-import { casRegister, creates, ephemeralLock, REGISTERS, ROOT, Worker, type ZnodeOp } from './workloads.js';
+import { casRegister, creates, ephemeralLock, readNode, REGISTERS, ROOT, Worker, type ZnodeOp } from './workloads.js';
 
 export interface ChaosOptions {
   seconds: number;
@@ -84,11 +84,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const reader = new Worker(id++, cluster, history, () => false);
     const final = (await reader.client())!;
     for (const path of REGISTERS) {
-      await reader.run({ op: 'getData', path }, async () => {
-        await final.sync(path);
-        const { data, stat } = await final.getData(path);
-        return { ok: true, data: Buffer.from(data).toString(), version: stat.version };
-      }, true);
+      await reader.run({ op: 'getData', path }, () => readNode(final, path), true);
     }
     const seqChildren = await final.getChildren(`${ROOT}/seq`);
     const setChildren = new Set(await final.getChildren(`${ROOT}/set`));

@@ -83,7 +83,7 @@ export class Worker {
 const text = (data: Uint8Array) => Buffer.from(data).toString();
 
 /** sync + getData: ZooKeeper's linearizable read (everything committed before the sync is seen). */
-async function readNode(zk: Client, path: string): Promise<ZnodeOutput> {
+export async function readNode(zk: Client, path: string): Promise<ZnodeOutput> {
   await zk.sync(path);
   const { data, stat } = await zk.getData(path);
   return { ok: true, data: text(data), version: stat.version };
