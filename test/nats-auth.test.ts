@@ -40,7 +40,7 @@ test('servers and session actors configured by one JSON file serve over TLS with
   const zk = await cluster.client();
   await zk.create('/secure', 'over tls');
   assert.is(Buffer.from((await zk.getData('/secure')).data).toString(), 'over tls');
-  assert.equal((await cluster.statuses()).map((s) => s.role).sort(), ['follower', 'follower', 'leader']);
+  assert.equal((await cluster.settled()).map((s) => s.role).sort(), ['follower', 'follower', 'leader'], 'every server joined over TLS');
   await zk.close();
 });
 

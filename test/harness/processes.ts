@@ -217,6 +217,20 @@ export class Cluster {
     }
   }
 
+  /** Waits until every live voting server has joined: one leader, the rest its followers. */
+  async settled(timeoutMs = 30_000): Promise<ServerStatus[]> {
+    const deadline = Date.now() + timeoutMs;
+    const live = this.servers.filter((s) => s.alive).length;
+    for (;;) {
+      const statuses = await this.statuses();
+      const leaders = statuses.filter((s) => s.role === 'leader').length;
+      const followers = statuses.filter((s) => s.role === 'follower').length;
+      if (statuses.length === live && leaders === 1 && followers === live - 1) return statuses;
+      if (Date.now() > deadline) throw new Error(`servers not settled within ${timeoutMs} ms: ${JSON.stringify(statuses.map((s) => [s.serverId, s.role]))}\n${this.logs()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   /** Waits until server id is a follower whose committed zxid reached zxid. */
   async caughtUp(id: number, zxid: number, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
