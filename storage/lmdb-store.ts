@@ -148,9 +148,10 @@ export class ServerStore implements Store {
     return zxid >= this.num('purgedThrough');
   }
 
-  readLog(afterZxid: number, limit: number): LogEntry[] {
+  readLog(afterZxid: number, throughZxid: number, limit: number): LogEntry[] {
     const out: LogEntry[] = [];
-    for (const { value } of this.log.getRange({ start: afterZxid + 1, limit })) out.push(decode(value) as LogEntry);
+    if (throughZxid <= afterZxid) return out;
+    for (const { value } of this.log.getRange({ start: afterZxid + 1, end: throughZxid + 1, limit })) out.push(decode(value) as LogEntry);
     return out;
   }
 

@@ -38,7 +38,8 @@ export interface Store {
   hasEntry(zxid: number): boolean;
   floorZxid(zxid: number): number;
   hasLogAfter(zxid: number): boolean;
-  readLog(afterZxid: number, limit: number): LogEntry[];
+  /** Logged entries in (afterZxid, throughZxid], at most limit of them, in zxid order. */
+  readLog(afterZxid: number, throughZxid: number, limit: number): LogEntry[];
 
   listSnapshots(): SnapshotRecord[];
   latestSnapshot(): SnapshotRecord | undefined;

@@ -29,8 +29,10 @@ test('the log keeps zxid order across epochs, above 2^32, and survives reopening
   await store.setCurrentEpoch(299);
   await store.close();
   store = await ServerStore.open(dir);
-  assert.equal(store.readLog(0, 100).map((e) => e.zxid), zxids);
-  assert.equal(store.readLog(makeZxid(1, 2), 2).map((e) => e.zxid), zxids.slice(2, 4));
+  assert.equal(store.readLog(0, Number.MAX_SAFE_INTEGER, 100).map((e) => e.zxid), zxids);
+  assert.equal(store.readLog(makeZxid(1, 2), Number.MAX_SAFE_INTEGER, 2).map((e) => e.zxid), zxids.slice(2, 4));
+  assert.equal(store.readLog(makeZxid(1, 1), makeZxid(5, 7), 100).map((e) => e.zxid), zxids.slice(1, 4), 'stops at the upper bound');
+  assert.equal(store.readLog(makeZxid(5, 7), makeZxid(5, 7), 100), [], 'an empty range');
   assert.is(store.lastLoggedZxid(), makeZxid(300, 1));
   assert.is(store.firstLoggedZxid(), makeZxid(1, 1));
   assert.is(store.acceptedEpoch, 300);
@@ -55,13 +57,13 @@ test('truncateLogAfter drops an uncommitted suffix and refuses to cut committed 
   await store.truncateLogAfter(2).catch(() => (refused = true));
   assert.ok(refused, 'cutting below the commit point is refused');
   await store.truncateLogAfter(3);
-  assert.equal(store.readLog(0, 10).map((e) => e.zxid), [1, 2, 3]);
+  assert.equal(store.readLog(0, Number.MAX_SAFE_INTEGER, 10).map((e) => e.zxid), [1, 2, 3]);
   assert.is(store.lastLoggedZxid(), 3);
   await store.appendLog([entry(4)]);
   await store.close();
   store = await ServerStore.open(dir);
   assert.is(store.lastCommittedZxid, 3, 'the commit point rode along with the append');
-  assert.equal(store.readLog(0, 10).map((e) => e.zxid), [1, 2, 3, 4]);
+  assert.equal(store.readLog(0, Number.MAX_SAFE_INTEGER, 10).map((e) => e.zxid), [1, 2, 3, 4]);
   await store.close();
 });
 
@@ -121,7 +123,7 @@ test('two handles on one environment (split actors): the last to claim writes, t
   await follower.setCurrentEpoch(7).catch(() => {});
   await proposer.appendLog([entry(3)]);
   assert.is(proposer.currentEpoch, 1);
-  assert.equal(proposer.readLog(0, 10).map((e) => e.zxid), [1, 2, 3]);
+  assert.equal(proposer.readLog(0, Number.MAX_SAFE_INTEGER, 10).map((e) => e.zxid), [1, 2, 3]);
   follower.reload();
   assert.is(follower.lastLoggedZxid(), 3, 'reload sees the other process\'s appends');
   await follower.close();
@@ -132,7 +134,7 @@ test('installSnapshot replaces the log and moves the commit point', async () => 
   const store = await ServerStore.open(tempDir());
   await store.appendLog([1, 2, 3].map(entry));
   await store.installSnapshot(makeZxid(2, 9), [new Uint8Array([7])]);
-  assert.equal(store.readLog(0, 10), []);
+  assert.equal(store.readLog(0, Number.MAX_SAFE_INTEGER, 10), []);
   assert.is(store.lastLoggedZxid(), makeZxid(2, 9));
   assert.is(store.lastCommittedZxid, makeZxid(2, 9));
   assert.ok(store.hasLogAfter(makeZxid(2, 9)));
@@ -157,7 +159,7 @@ test('kill -9 of a writer loses no append it was told was durable', async () => 
     child.on('exit', () => resolve());
   });
   const store = await ServerStore.open(dir);
-  const present = new Set(store.readLog(0, 1_000_000).map((e) => e.zxid));
+  const present = new Set(store.readLog(0, Number.MAX_SAFE_INTEGER, 1_000_000).map((e) => e.zxid));
   for (const z of acked) assert.ok(present.has(z), `acknowledged 0x${z.toString(16)} survived`);
   assert.ok(acked.length >= 300);
   await store.close();

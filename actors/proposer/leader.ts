@@ -181,7 +181,7 @@ export class LeaderShell {
     }
     let sent = 0;
     for (;;) {
-      const page = store.readLog(after, DIFF_PAGE).filter((e) => e.zxid <= history.lastZxid);
+      const page = store.readLog(after, history.lastZxid, DIFF_PAGE);
       if (page.length === 0) break;
       after = this.sendDiff(to, after, page);
       sent += page.length;

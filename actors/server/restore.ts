@@ -31,7 +31,7 @@ export function restoreTree(store: Store, upTo: number, progress: Progress): Dat
 export function applyLog(store: Store, tree: DataTree, upTo: number, progress?: (applied: number) => void): number {
   let applied = 0;
   for (;;) {
-    const page = store.readLog(tree.lastAppliedZxid, REPLAY_PAGE).filter((e) => e.zxid <= upTo);
+    const page = store.readLog(tree.lastAppliedZxid, upTo, REPLAY_PAGE);
     for (const entry of page) tree.apply(entry);
     applied += page.length;
     if (page.length < REPLAY_PAGE) return applied;

@@ -140,7 +140,7 @@ export class ServerCore {
     if (req.afterZxid < committed && !this.store.hasLogAfter(req.afterZxid)) {
       return { entries: [], snapshotNeeded: true, lastCommittedZxid: committed };
     }
-    const entries = this.store.readLog(req.afterZxid, req.limit).filter((e) => e.zxid <= committed);
+    const entries = this.store.readLog(req.afterZxid, committed, req.limit);
     const fitting = chunkEntries(entries, this.opts.bus.maxPayload).next().value ?? [];
     return { entries: fitting, snapshotNeeded: false, lastCommittedZxid: committed };
   }

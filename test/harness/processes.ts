@@ -64,6 +64,8 @@ export interface ClusterOptions {
   auth?: NatsAuth;
   /** every process serves Prometheus metrics on a port of its own (see metricsPorts) */
   metrics?: boolean;
+  /** options for node itself in every natszk process (e.g. --cpu-prof for a profile) */
+  nodeArgs?: string[];
 }
 
 
@@ -81,7 +83,7 @@ export class Cluster {
 
   static async start(opts: ClusterOptions = {}): Promise<Cluster> {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-test-'));
-    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, split: [], natsServers: 1, natsConfig: '', auth: {}, metrics: false, ...opts };
+    const full = { servers: 1, sessions: 1, serverArgs: [], sessionArgs: [], tick: 500, split: [], natsServers: 1, natsConfig: '', auth: {}, metrics: false, nodeArgs: [], ...opts };
     const natsOptions: EmbeddedNatsOptions[] = [];
     const routePorts = full.natsServers > 1 ? await Promise.all(Array.from({ length: full.natsServers }, () => freePort())) : [];
     for (let i = 0; i < full.natsServers; i++) {
@@ -166,7 +168,7 @@ export class Cluster {
   private spawn(name: string, args: string[], url: string): Proc {
     const port = this.metricsPorts.get(name);
     const metrics = port === undefined ? [] : ['--metrics-port', String(port)];
-    const child = spawn(process.execPath, [CLI, ...args, ...metrics, '--nats', url, '--ensemble', this.ensemble, '--tick', String(this.opts.tick)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...this.opts.nodeArgs, CLI, ...args, ...metrics, '--nats', url, '--ensemble', this.ensemble, '--tick', String(this.opts.tick)], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new Proc(name, child);
   }
 

@@ -94,8 +94,8 @@ export class MemStore implements Store {
     return best;
   }
   hasLogAfter(zxid: number): boolean { return zxid >= this.logStartZxid(); }
-  readLog(afterZxid: number, limit: number): LogEntry[] {
-    return this.disk.log.filter(([z]) => z > afterZxid).slice(0, limit).map(([, v]) => decode(v) as LogEntry);
+  readLog(afterZxid: number, throughZxid: number, limit: number): LogEntry[] {
+    return this.disk.log.filter(([z]) => z > afterZxid && z <= throughZxid).slice(0, limit).map(([, v]) => decode(v) as LogEntry);
   }
 
   listSnapshots(): SnapshotRecord[] { return [...this.disk.snapshots]; }
