@@ -216,7 +216,9 @@ export class LeaderShell {
       {
         onPropose: (prevZxid, entries) => {
           for (const part of chunkEntries(entries, this.bus.maxPayload)) {
-            for (const f of this.forwarding) this.send(f, { type: 'proposal', epoch, prevZxid, entries: part });
+            // One encoding for every follower: proposals are most of the leader's bytes.
+            const proposal = encode({ type: 'proposal', epoch, prevZxid, entries: part } satisfies LeaderMessage);
+            for (const f of this.forwarding) this.bus.publish(this.subjects.peerServer(f), proposal);
             prevZxid = part[part.length - 1]!.zxid;
           }
         },
