@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The natszk command line: up, server, session, status, cli.
+// The natszk command line: up, server, session, gateway, status, admin, cli.
 
 import { ADMIN_HELP, runAdmin } from './admin.js';
 import { runCli, CLI_HELP } from './cli.js';
 import { UsageError } from './config.js';
+import { GATEWAY_HELP, runGateway } from './gateway.js';
 import { runServer, SERVER_HELP } from './server.js';
 import { runSession, SESSION_HELP } from './session.js';
 import { runStatus, STATUS_HELP } from './status.js';
@@ -15,6 +16,7 @@ commands:
   up        start a local ensemble (embedded nats-server, voting servers, session actors)
   server    run one voting server
   session   run one session actor
+  gateway   run one session actor that ZooKeeper clients reach over ZooKeeper's TCP protocol
   status    each voting server's role, epoch and zxids, as a table
   admin     ZooKeeper's four-letter words (ruok, srvr, stat, mntr, cons, dump, wchs, envi)
   cli       zkCli: an interactive shell, or one command (create, get, set, ls, watch, ...)
@@ -26,6 +28,8 @@ ${UP_HELP}
 ${SERVER_HELP}
 
 ${SESSION_HELP}
+
+${GATEWAY_HELP}
 
 ${STATUS_HELP}
 
@@ -39,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     case 'up': await runUp(rest); return 0;
     case 'server': await runServer(rest); return 0;
     case 'session': await runSession(rest); return 0;
+    case 'gateway': await runGateway(rest); return 0;
     case 'status': return runStatus(rest);
     case 'admin': return runAdmin(rest);
     case 'cli': return runCli(rest);

@@ -4,15 +4,15 @@
 // opened on one actor can be resumed on any other: its secret's hash is replicated with it.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { ZkError } from '../../storage/errors.js';
+import { errorName, ZkError } from '../../storage/errors.js';
 import type { Txn, TxnResult } from '../../storage/txn.js';
 import type { Bus, BusMessage, Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import {
   decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionFields, parseSessionMoved, parseSessionOpen,
-  type Format, type Limits, type SessionOpenRequest, type WriteOutcome,
+  type ErrorReply, type Format, type Limits, type SessionOpenRequest, type WriteOutcome,
 } from '../../transport/messages.js';
-import { isSessionActorOp, type ClientOp, type ReadOp, type WatchEvent, type WatchOp } from '../../transport/ops.js';
+import { isSessionActorOp, type ClientOp, type ReadOp, type WatchEvent, type RemovableWatch, type WatchOp, type WatchSet } from '../../transport/ops.js';
 import { SESSION_QUEUE, type Subjects } from '../../transport/subjects.js';
 import { Replica } from './replica.js';
 import { WriteForwarder } from './forwarder.js';
@@ -30,6 +30,48 @@ export interface SessionActorOptions {
   actorId?: string;
   /** told of every answered request: its op and how long it took (for metrics) */
   onServed?: (op: string, seconds: number) => void;
+  /**
+   * false: do not join the queue groups where NATS clients open sessions and send sessionless
+   * requests (a gateway, whose sessions come in over TCP through the local front-end).
+   */
+  natsEntryPoints?: boolean;
+}
+
+/** Where a session held for an in-process front-end (the ZooKeeper gateway) hears what NATS clients hear on their inbox. */
+export interface LocalSink {
+  events(events: WatchEvent[]): void;
+  /** expired: the session is gone; moving: this actor is draining; moved: another actor took the session over */
+  state(state: 'expired' | 'moving' | 'moved'): void;
+}
+
+/** What an in-process front-end may ask of a session, beside the public API's ops. */
+export type LocalRequest =
+  | ClientOp
+  | { op: 'ping' }
+  | { op: 'close' }
+  /** ZooKeeper's setWatches: re-register watches, firing at once what changed since relativeZxid */
+  | { op: 'setWatches'; watches: WatchSet; relativeZxid: number }
+  /** ZooKeeper's checkWatches: NOWATCHER unless the session holds such a watch */
+  | { op: 'checkWatches'; path: string; type: RemovableWatch };
+
+export interface LocalSessionInfo { sessionId: number; secret: string; timeout: number; zxid: number }
+
+/**
+ * The session actor's core, for a front-end in the same process: sessions opened and resumed
+ * as over NATS, requests answered in order through the same queue, events to a sink instead
+ * of an inbox. Replies are the public API's bodies (errors as { error, code }).
+ */
+export interface LocalFrontEnd {
+  readonly actorId: string;
+  readonly lastZxid: number;
+  localOpen(timeoutMs: number, sink: LocalSink): Promise<LocalSessionInfo>;
+  localResume(sessionId: number, secret: string, lastZxid: number, sink: LocalSink): Promise<LocalSessionInfo>;
+  localRequest(sessionId: number, secret: string, request: LocalRequest, deliver: (body: object) => void): void;
+  /** The front-end's connection went away: events stop; the session lives until its timeout, as in ZooKeeper. */
+  localDetach(sessionId: number, sink: LocalSink): void;
+  /** The range a requested session timeout is clamped to. */
+  readonly timeoutRange: { min: number; max: number };
+  stats(): ReturnType<SessionActor['stats']>;
 }
 
 /** One held session, as ZooKeeper's cons lists a connection. */
@@ -47,7 +89,8 @@ interface QueuedRequest {
   at: number;
   isRead: boolean;
   run: () => Promise<object>;
-  reply: string;
+  /** a NATS reply subject, or the local front-end's callback */
+  reply: string | ((body: object) => void);
   format: Format;
   started: boolean;
   result?: object;
@@ -62,6 +105,8 @@ interface LocalSession {
   queue: QueuedRequest[];
   /** the client's inbox for watch events and session states */
   events?: string;
+  /** or, for a session of the local front-end, where they go instead */
+  sink?: LocalSink;
   /** its client asked to close it: the close is not an expiry to report */
   closing: boolean;
   received: number;
@@ -74,7 +119,7 @@ function secretHash(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-export class SessionActor {
+export class SessionActor implements LocalFrontEnd {
   readonly actorId: string;
   private readonly replica: Replica;
   private readonly forwarder: WriteForwarder;
@@ -101,8 +146,10 @@ export class SessionActor {
     // Follow the stream before loading the snapshot, so nothing between the two is missed.
     actor.subs.push(bus.subscribe(subjects.committed, (m) => actor.replica.onCommitted(m.data)));
     await actor.replica.bootstrap(actor.signal);
-    actor.entryPoints.push(bus.subscribe(subjects.api, (m) => actor.onApi(m), { queue: SESSION_QUEUE }));
-    actor.entryPoints.push(bus.subscribe(subjects.sessionOpen, (m) => actor.onOpen(m), { queue: SESSION_QUEUE }));
+    if (opts.natsEntryPoints !== false) {
+      actor.entryPoints.push(bus.subscribe(subjects.api, (m) => actor.onApi(m), { queue: SESSION_QUEUE }));
+      actor.entryPoints.push(bus.subscribe(subjects.sessionOpen, (m) => actor.onOpen(m), { queue: SESSION_QUEUE }));
+    }
     actor.subs.push(bus.subscribe(subjects.sessionActor(actor.actorId), (m) => actor.onSessionRequest(m)));
     actor.subs.push(bus.subscribe(subjects.sessionMoved, (m) => actor.onSessionMoved(m.data)));
     actor.replica.onApply((entry, result) => actor.onApplied(entry.txn, result, entry.zxid));
@@ -157,14 +204,14 @@ export class SessionActor {
     void (req.resume ? this.resume(req) : this.open(req)).then((body) => this.send(reply, format, body), (err) => this.send(reply, format, errorReply(err)));
   }
 
-  private async open(req: SessionOpenRequest): Promise<object> {
+  private async open(req: SessionOpenRequest, sink?: LocalSink): Promise<(LocalSessionInfo & { actor: string }) | ErrorReply> {
     const timeoutMs = this.negotiateTimeout(req.timeoutMs);
     const secret = randomBytes(16).toString('hex');
     const outcome = await this.forwarder.forward({ sessionId: 0, op: { op: 'createSession', timeoutMs, secretHash: secretHash(secret) } });
     if (isErrorReply(outcome)) return outcome;
     await this.replica.waitFor(outcome.zxid);
     const sessionId = (outcome.result as { sessionId: number }).sessionId;
-    this.sessions.set(sessionId, { secret, timeoutMs, lastHeard: Date.now(), queue: [], events: req.events, closing: false, received: 0, sent: 0 });
+    this.sessions.set(sessionId, { secret, timeoutMs, lastHeard: Date.now(), queue: [], events: req.events, sink, closing: false, received: 0, sent: 0 });
     return { sessionId, secret, timeout: timeoutMs, actor: this.actorId, zxid: this.replica.lastApplied };
   }
 
@@ -173,7 +220,7 @@ export class SessionActor {
    * client saw (it must never see older state), and if the ensemble still holds the session
    * and the secret matches; its watches come along, firing what changed while it was away.
    */
-  private async resume(req: SessionOpenRequest): Promise<object> {
+  private async resume(req: SessionOpenRequest, sink?: LocalSink): Promise<LocalSessionInfo & { actor: string }> {
     const { sessionId, secret, lastZxid, watches } = req.resume!;
     const reached = await Promise.race([
       this.replica.waitFor(lastZxid).then(() => true),
@@ -187,7 +234,9 @@ export class SessionActor {
     const existing = this.sessions.get(sessionId);
     const session: LocalSession = existing ?? { secret, timeoutMs: known.timeoutMs, lastHeard: 0, queue: [], closing: false, received: 0, sent: 0 };
     session.lastHeard = Date.now();
+    if (session.sink && session.sink !== sink) session.sink.state('moved');
     session.events = req.events;
+    session.sink = sink;
     this.sessions.set(sessionId, session);
     this.watches.dropSession(sessionId);
     const fired = this.watches.restore(sessionId, watches, lastZxid, this.replica.tree);
@@ -208,6 +257,7 @@ export class SessionActor {
       return;
     }
     if (moved.actor === this.actorId || !this.sessions.has(moved.sessionId)) return;
+    this.sessions.get(moved.sessionId)!.sink?.state('moved');
     this.sessions.delete(moved.sessionId);
     this.watches.dropSession(moved.sessionId);
     this.movedAway.add(moved.sessionId);
@@ -231,7 +281,10 @@ export class SessionActor {
   }
 
   private publishEvents(session: LocalSession, body: { events: WatchEvent[] } | { state: 'expired'; zxid: number } | { state: 'moving' }): void {
-    if (session.events) this.opts.bus.publish(session.events, encode(body));
+    if (session.sink) {
+      if ('events' in body) session.sink.events(body.events);
+      else session.sink.state(body.state);
+    } else if (session.events) this.opts.bus.publish(session.events, encode(body));
   }
 
   /** ZooKeeper clamps a session timeout to [2, 20] ticks. */
@@ -266,14 +319,61 @@ export class SessionActor {
       this.send(reply, format, errorReply(err));
       return;
     }
-    const isRead = op.op === 'ping' || isSessionActorOp(op);
-    const sid = sessionId;
-    const run = (): Promise<object> => op.op === 'close' ? this.close(sid, session)
+    this.enqueue(sessionId, session, op, reply, format);
+  }
+
+  private enqueue(sessionId: number, session: LocalSession, op: LocalRequest, reply: QueuedRequest['reply'], format: Format): void {
+    const isRead = op.op === 'ping' || op.op === 'setWatches' || op.op === 'checkWatches' || isSessionActorOp(op);
+    const run = (): Promise<object> => op.op === 'close' ? this.close(sessionId, session)
       : op.op === 'ping' ? Promise.resolve({ zxid: this.replica.lastApplied })
-        : this.execute(sid, op);
+        : op.op === 'setWatches' ? Promise.resolve(this.setWatches(sessionId, session, op.watches, op.relativeZxid))
+          : op.op === 'checkWatches' ? Promise.resolve(this.watches.has(sessionId, op.path, op.type)
+            ? { zxid: this.replica.lastApplied }
+            : errorReply(new ZkError('NOWATCHER', `no ${op.type} watch on ${op.path}`)))
+            : this.execute(sessionId, op);
     session.received++;
     session.queue.push({ op: op.op, at: performance.now(), isRead, run, reply, format, started: false });
     this.pump(session);
+  }
+
+  private setWatches(sessionId: number, session: LocalSession, watches: WatchSet, relativeZxid: number): object {
+    const fired = this.watches.restore(sessionId, watches, relativeZxid, this.replica.tree);
+    if (fired.length > 0) this.publishEvents(session, { events: fired });
+    return { zxid: this.replica.lastApplied };
+  }
+
+  // ---------- the local front-end ----------
+
+  get lastZxid(): number { return this.replica.lastApplied; }
+
+  get timeoutRange(): { min: number; max: number } { return { min: 2 * this.opts.tickMs, max: 20 * this.opts.tickMs }; }
+
+  async localOpen(timeoutMs: number, sink: LocalSink): Promise<LocalSessionInfo> {
+    const opened = await this.open({ timeoutMs }, sink);
+    if (isErrorReply(opened)) throw new ZkError(errorName(opened.code), opened.message.replace(`${opened.error}: `, ''));
+    return { sessionId: opened.sessionId, secret: opened.secret, timeout: opened.timeout, zxid: opened.zxid };
+  }
+
+  async localResume(sessionId: number, secret: string, lastZxid: number, sink: LocalSink): Promise<LocalSessionInfo> {
+    const info = await this.resume({ timeoutMs: 0, resume: { sessionId, secret, lastZxid, watches: {} } }, sink);
+    return { sessionId, secret, timeout: info.timeout, zxid: info.zxid };
+  }
+
+  localRequest(sessionId: number, secret: string, request: LocalRequest, deliver: (body: object) => void): void {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.secret !== secret) {
+      deliver(errorReply(this.movedAway.has(sessionId)
+        ? new ZkError('SESSIONMOVED', `session 0x${sessionId.toString(16)} moved to another session actor`)
+        : new ZkError('SESSIONEXPIRED', `session 0x${sessionId.toString(16)} is not open on this actor`)));
+      return;
+    }
+    session.lastHeard = Date.now();
+    this.enqueue(sessionId, session, request, deliver, 'msgpack');
+  }
+
+  localDetach(sessionId: number, sink: LocalSink): void {
+    const session = this.sessions.get(sessionId);
+    if (session?.sink === sink) session.sink = undefined;
   }
 
   /**
@@ -285,7 +385,8 @@ export class SessionActor {
     const q = session.queue;
     while (q.length > 0 && q[0]!.result) {
       const done = q.shift()!;
-      this.send(done.reply, done.format, done.result!);
+      if (typeof done.reply === 'function') done.reply(done.result!);
+      else this.send(done.reply, done.format, done.result!);
       session.sent++;
       this.opts.onServed?.(done.op, (performance.now() - done.at) / 1000);
     }

@@ -33,6 +33,11 @@ export class WatchRegistry {
     return removed;
   }
 
+  /** Whether a session holds a watch of the given type on path (ZooKeeper's checkWatches). */
+  has(session: number, path: string, type: RemovableWatch): boolean {
+    return kindsRemovedBy(type).some((kind) => this.watchers.get(kind)!.get(path)?.has(session) === true);
+  }
+
   /** Watches held and the paths they are on, for wchs and metrics. */
   summary(): { watches: number; paths: number; sessions: number } {
     let watches = 0;

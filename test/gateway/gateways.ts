@@ -1,0 +1,48 @@
+// Gateway processes for the gateway tests: `natszk gateway` spawned from the built CLI beside
+// a test cluster, on a free loopback port, ready once it answers ruok; each stopped by pid.
+
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { freePort } from '../../deploy/local/embedded-nats.js';
+import { CLI, Proc, type Cluster } from '../harness/processes.js';
+
+export interface GatewayProc { proc: Proc; port: number; connect: string }
+
+/** A four-letter word over a raw socket, as `echo ruok | nc` sends it; resolves with everything the server wrote before closing. */
+export function fourLetters(port: number, word: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let out = '';
+    sock.setTimeout(timeoutMs, () => sock.destroy());
+    sock.on('connect', () => sock.write(word));
+    sock.on('data', (d) => (out += d));
+    sock.on('close', () => resolve(out));
+    sock.on('error', () => resolve(out));
+  });
+}
+
+export async function startGateway(cluster: Cluster, port?: number, timeoutMs = 60_000): Promise<GatewayProc> {
+  const p = port ?? await freePort();
+  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', `127.0.0.1:${p}`, '--nats', cluster.url, '--ensemble', cluster.ensemble, '--tick', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = new Proc(`gateway-${p}`, child);
+  const deadline = Date.now() + timeoutMs;
+  while ((await fourLetters(p, 'ruok', 1000)) !== 'imok') {
+    if (!proc.alive || Date.now() > deadline) {
+      await proc.kill();
+      throw new Error(`gateway on port ${p} did not answer ruok:\n${proc.output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { proc, port: p, connect: `127.0.0.1:${p}` };
+}
+
+/** Polls until check() holds, or fails with what it last saw. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

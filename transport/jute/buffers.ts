@@ -1,0 +1,135 @@
+// Jute's primitive encoding (ZooKeeper's zookeeper.jute records are built from these): big-endian
+// int and long, a one-byte boolean, and buffer/ustring/vector as an int length (-1: null) then
+// the content. Every read is bounds-checked, so a short or lying frame fails as a JuteError
+// instead of reading past its end.
+
+export class JuteError extends Error {
+  override readonly name = 'JuteError';
+}
+
+const utf8 = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
+
+export class JuteReader {
+  private offset = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get remaining(): number { return this.bytes.length - this.offset; }
+
+  private need(n: number, what: string): void {
+    if (n < 0 || this.offset + n > this.bytes.length) throw new JuteError(`truncated record: ${what} needs ${n} bytes, ${this.remaining} left`);
+  }
+
+  int(): number {
+    this.need(4, 'int');
+    const v = this.view.getInt32(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  /** A jute long as a JS number: zxids, session ids and times all stay below 2^53. */
+  long(): number {
+    this.need(8, 'long');
+    const v = this.view.getBigInt64(this.offset);
+    this.offset += 8;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new JuteError(`long ${v} is out of range`);
+    return Number(v);
+  }
+
+  bool(): boolean {
+    this.need(1, 'boolean');
+    return this.bytes[this.offset++] !== 0;
+  }
+
+  /** null (length -1) reads as empty: no request field here distinguishes the two. */
+  buffer(): Uint8Array {
+    const n = this.int();
+    if (n === -1) return new Uint8Array(0);
+    if (n < -1) throw new JuteError(`negative buffer length ${n}`);
+    this.need(n, 'buffer');
+    const out = this.bytes.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+
+  ustring(): string {
+    return utf8.decode(this.buffer());
+  }
+
+  vector<T>(item: (r: JuteReader) => T): T[] {
+    const n = this.int();
+    if (n === -1) return [];
+    // Each element takes at least one byte: a larger count cannot be honest.
+    if (n < -1 || n > this.remaining) throw new JuteError(`vector length ${n} with ${this.remaining} bytes left`);
+    const out: T[] = [];
+    for (let i = 0; i < n; i++) out.push(item(this));
+    return out;
+  }
+}
+
+export class JuteWriter {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+
+  private push(b: Uint8Array): this {
+    this.chunks.push(b);
+    this.size += b.length;
+    return this;
+  }
+
+  int(v: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setInt32(0, v);
+    return this.push(b);
+  }
+
+  long(v: number): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigInt64(0, BigInt(v));
+    return this.push(b);
+  }
+
+  bool(v: boolean): this {
+    return this.push(Uint8Array.of(v ? 1 : 0));
+  }
+
+  buffer(v: Uint8Array | null): this {
+    if (v === null) return this.int(-1);
+    this.int(v.length);
+    return this.push(v);
+  }
+
+  ustring(v: string | null): this {
+    return this.buffer(v === null ? null : utf8Encoder.encode(v));
+  }
+
+  vector<T>(items: readonly T[] | null, item: (w: JuteWriter, v: T) => void): this {
+    if (items === null) return this.int(-1);
+    this.int(items.length);
+    for (const v of items) item(this, v);
+    return this;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+
+  /** The record with its 4-byte length in front, as it goes on the wire. */
+  frame(): Uint8Array {
+    const body = this.bytes();
+    const out = new Uint8Array(4 + body.length);
+    new DataView(out.buffer).setInt32(0, body.length);
+    out.set(body, 4);
+    return out;
+  }
+}
