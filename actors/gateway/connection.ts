@@ -32,9 +32,9 @@ type Phase = 'new' | 'connecting' | 'open' | 'ended';
 interface Slot {
   slot: number;
   xid: number;
-  answer?: (reply: object) => Answer;
-  /** the encoded reply, once there is one */
-  bytes?: Uint8Array;
+  translate?: (reply: object) => Answer;
+  /** the reply, once there is one; encoded as it leaves, with the zxid of then */
+  answer?: Answer;
   closes?: boolean;
 }
 
@@ -113,12 +113,12 @@ export class GatewayConnection {
     const slot: Slot = { slot: this.nextSlot++, xid: frame.xid, closes: frame.code === OpCode.closeSession };
     this.outbox.push(slot);
     if (plan.kind === 'now') {
-      slot.bytes = encodeReply(frame.xid, this.counts.lastZxid, plan.answer.err, plan.answer.body);
+      slot.answer = plan.answer;
       // ZooKeeper drops a connection whose authentication failed, once it has said so.
       if (frame.request.type === 'auth') slot.closes = true;
       return this.flush();
     }
-    slot.answer = plan.answer;
+    slot.translate = plan.answer;
     return [{ type: 'request', slot: slot.slot, request: plan.request }];
   }
 
@@ -161,11 +161,10 @@ export class GatewayConnection {
 
   onReply(slot: number, reply: object, zxidNow: number): ConnectionAction[] {
     const s = this.outbox.find((x) => x.slot === slot);
-    if (!s || s.bytes || !s.answer) return [];
+    if (!s || s.answer || !s.translate) return [];
     const zxid = typeof (reply as { zxid?: unknown }).zxid === 'number' ? (reply as { zxid: number }).zxid : zxidNow;
     this.counts.lastZxid = Math.max(this.counts.lastZxid, zxid);
-    const { err, body } = s.answer(reply);
-    s.bytes = encodeReply(s.xid, this.counts.lastZxid, err, body);
+    s.answer = s.translate(reply);
     return this.flush();
   }
 
@@ -189,9 +188,9 @@ export class GatewayConnection {
 
   private flush(): ConnectionAction[] {
     const out: ConnectionAction[] = [];
-    while (this.outbox.length > 0 && this.outbox[0]!.bytes) {
+    while (this.outbox.length > 0 && this.outbox[0]!.answer) {
       const s = this.outbox.shift()!;
-      out.push({ type: 'write', bytes: s.bytes! });
+      out.push({ type: 'write', bytes: encodeReply(s.xid, this.counts.lastZxid, s.answer!.err, s.answer!.body) });
       this.counts.sent++;
       if (s.closes) return [...out, ...this.end(s.xid === Xid.auth ? 'authentication failed' : 'closed by the client')];
     }
