@@ -94,8 +94,11 @@ export async function runGateway(argv: string[]): Promise<void> {
   log(`gateway ${actor.actorId} serving ZooKeeper clients on ${at.host}:${at.port}`);
   await untilSignal();
   log(`stopping gateway ${actor.actorId}: its ${actor.sessionCount} sessions move to other gateways`);
+  // Stop accepting first, so the clients told to move cannot come back here.
+  const stoppedListening = gateway.stopListening();
   await actor.drain(positiveInt(common.get('drain-timeout'), 'drain-timeout', 5000));
   await gateway.close();
+  await stoppedListening;
   await stopObserving();
   await actor.stop();
   await bus.close();

@@ -145,8 +145,14 @@ export class Gateway {
     }
   }
 
+  /** No new connections (a stopping gateway's clients must reconnect elsewhere); those open stay. */
+  stopListening(): Promise<void> {
+    return new Promise<void>((resolve) => (this.server.listening ? this.server.close(() => resolve()) : resolve()));
+  }
+
   async close(): Promise<void> {
+    const closed = this.stopListening();
     for (const socket of this.sockets.keys()) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closed;
   }
 }

@@ -67,7 +67,7 @@ export interface LocalFrontEnd {
   localOpen(timeoutMs: number, sink: LocalSink): Promise<LocalSessionInfo>;
   localResume(sessionId: number, secret: string, lastZxid: number, sink: LocalSink): Promise<LocalSessionInfo>;
   localRequest(sessionId: number, secret: string, request: LocalRequest, deliver: (body: object) => void): void;
-  /** The front-end's connection went away: events stop; the session lives until its timeout, as in ZooKeeper. */
+  /** The front-end's connection went away: this actor lets go of the session, which lives until its timeout, as in ZooKeeper. */
   localDetach(sessionId: number, sink: LocalSink): void;
   /** The range a requested session timeout is clamped to. */
   readonly timeoutRange: { min: number; max: number };
@@ -373,7 +373,12 @@ export class SessionActor implements LocalFrontEnd {
 
   localDetach(sessionId: number, sink: LocalSink): void {
     const session = this.sessions.get(sessionId);
-    if (session?.sink === sink) session.sink = undefined;
+    if (session?.sink !== sink) return;
+    // As in ZooKeeper, watches live with the connection (the client sets them again when it
+    // reconnects) and a session nobody is connected to is not vouched for: it expires at its
+    // timeout unless its client resumes it here or elsewhere.
+    this.sessions.delete(sessionId);
+    this.watches.dropSession(sessionId);
   }
 
   /**
