@@ -2,6 +2,7 @@
 // servers and M session actors, each its own process. Ctrl-C stops everything it started.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,12 +12,13 @@ import { DEFAULT_ENSEMBLE } from '../transport/subjects.js';
 import { logger, positiveInt, UsageError } from './config.js';
 import { SPLIT_ACTORS, untilSignal } from './server.js';
 
-export const UP_HELP = `usage: natszk up [--servers N] [--sessions M] [--data DIR] [--ensemble NAME] [--port P] [--split-actors]
+export const UP_HELP = `usage: natszk up [--servers N] [--sessions M] [--gateway PORT] [--data DIR] [--ensemble NAME] [--port P] [--split-actors]
 
 Starts a local ensemble and prints 'natszk ready: <nats url> ensemble=<name>' once it serves.
   --servers N     voting servers, each its own process (default 3)
   --split-actors  run each server's election, proposer and follower actors in three processes
   --sessions M    session actor processes (default 1)
+  --gateway PORT  also a ZooKeeper wire-protocol gateway on 127.0.0.1:PORT (for zkCli.sh, kazoo, Curator)
   --data DIR      data directory (default ./natszk-data)
   --ensemble NAME ensemble name (default 'default')
   --port P        port of the embedded nats-server (default: a free one)
@@ -27,7 +29,7 @@ const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'natszk.js')
 export async function runUp(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { servers: { type: 'string' }, sessions: { type: 'string' }, data: { type: 'string' }, ensemble: { type: 'string' }, port: { type: 'string' }, tick: { type: 'string' }, 'split-actors': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { servers: { type: 'string' }, sessions: { type: 'string' }, data: { type: 'string' }, ensemble: { type: 'string' }, port: { type: 'string' }, tick: { type: 'string' }, 'split-actors': { type: 'boolean' }, gateway: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) return void console.log(UP_HELP);
   const servers = positiveInt(values.servers, 'servers', 3);
@@ -53,6 +55,8 @@ export async function runUp(argv: string[]): Promise<void> {
     else for (const actor of SPLIT_ACTORS) launch([...args, '--actor', actor]);
   }
   for (let i = 0; i < sessions; i++) launch(['session']);
+  const gatewayPort = values.gateway === undefined ? undefined : positiveInt(values.gateway, 'gateway', 0);
+  if (gatewayPort !== undefined) launch(['gateway', '--listen', `127.0.0.1:${gatewayPort}`]);
 
   const stopAll = async () => {
     await Promise.all(children.map((c) => new Promise<void>((resolve) => {
@@ -65,14 +69,34 @@ export async function runUp(argv: string[]): Promise<void> {
   };
   try {
     await waitUntilServing(nats.url, ensemble, children);
+    if (gatewayPort !== undefined) await waitUntilGateway(gatewayPort);
   } catch (err) {
     await stopAll();
     throw err;
   }
-  console.log(`natszk ready: ${nats.url} ensemble=${ensemble}`);
+  console.log(`natszk ready: ${nats.url} ensemble=${ensemble}${gatewayPort === undefined ? '' : ` zookeeper=127.0.0.1:${gatewayPort}`}`);
   await untilSignal();
   log('stopping');
   await stopAll();
+}
+
+/** The gateway serves once it answers ruok on its port. */
+async function waitUntilGateway(port: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const answer = await new Promise<string>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1');
+      let out = '';
+      sock.setTimeout(1000, () => sock.destroy());
+      sock.on('connect', () => sock.write('ruok'));
+      sock.on('data', (d) => (out += d));
+      sock.on('close', () => resolve(out));
+      sock.on('error', () => resolve(''));
+    });
+    if (answer === 'imok') return;
+    if (Date.now() > deadline) throw new Error(`the gateway did not answer on port ${port} within 60 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function waitUntilServing(url: string, ensemble: string, children: ChildProcess[]): Promise<void> {

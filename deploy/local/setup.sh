@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs before natszk runs: nats-server (Debian package), the npm
-# dependencies, and the build; with --tests also what the tests use (shellcheck). Safe to run
-# again; it only does what is missing.
+# dependencies, and the build; with --tests also what the tests use (shellcheck, zookeeper's
+# zkCli.sh, python3-kazoo). Safe to run again; it only does what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 missing=()
 if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then missing+=(nats-server); fi
 if [ "${1:-}" = "--tests" ] && ! command -v shellcheck >/dev/null 2>&1; then missing+=(shellcheck); fi
+# The gateway tests drive real ZooKeeper clients: zkCli.sh (Debian package zookeeper) and kazoo.
+if [ "${1:-}" = "--tests" ] && [ ! -x /usr/share/zookeeper/bin/zkCli.sh ]; then missing+=(zookeeper); fi
+if [ "${1:-}" = "--tests" ] && ! /usr/bin/python3 -c 'import kazoo' >/dev/null 2>&1; then missing+=(python3-kazoo); fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get" >&2
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
