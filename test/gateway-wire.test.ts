@@ -7,7 +7,7 @@ import { OpCode, Xid } from '../transport/jute/codes.js';
 import { FrameSplitter } from '../transport/jute/frames.js';
 import { readRecord } from '../transport/jute/records.js';
 import { encodeRequest, type ZkRequest } from '../transport/jute/requests.js';
-import { decodeConnectResponse, decodeReplyHeader, encodeConnectRequest, type ConnectResponse, type ReplyFrame } from '../transport/jute/responses.js';
+import { decodeConnectResponse, decodeReplyHeader, encodeConnectRequest, readMultiResults, type ConnectResponse, type ReplyFrame } from '../transport/jute/responses.js';
 import { Cluster } from './harness/processes.js';
 import { fourLetters, startGateway, waitFor, type GatewayProc } from './gateway/gateways.js';
 
@@ -125,6 +125,104 @@ test('an unknown op is UNIMPLEMENTED, ACL writes and auth are refused, and repli
   const auth = await c.request(Xid.auth, { type: 'auth', authType: 0, scheme: 'digest', auth: new Uint8Array(Buffer.from('u:p')) });
   assert.is(auth.err, -115);
   await waitFor('the connection to close after AUTHFAILED', () => (c.closed ? true : undefined));
+});
+
+const ACL = [{ perms: 31, scheme: 'world', id: 'anyone' }];
+const create = (code: 1 | 15 | 19 | 21, path: string, flags = 0, ttl = 0): ZkRequest => ({ type: 'create', code, path, data: new Uint8Array(Buffer.from('d')), acl: ACL, flags, ttl });
+
+/** The next frames up to and including the reply to xid; notifications (xid -1) among them are returned as events. */
+async function replyTo(c: RawClient, xid: number): Promise<{ reply: ReplyFrame; events: [number, string][] }> {
+  const events: [number, string][] = [];
+  for (;;) {
+    const f = decodeReplyHeader(await c.next());
+    if (f.xid === Xid.notification) {
+      const e = readRecord(f.reader, 'WatcherEvent');
+      assert.is(e.state, 3, 'SyncConnected');
+      events.push([e.type, e.path]);
+    } else {
+      assert.is(f.xid, xid);
+      return { reply: f, events };
+    }
+  }
+}
+
+test('the ops ZooKeeper 3.5-3.8 added: create2, container, TTL, getChildren2, getEphemerals, getAllChildrenNumber, multiRead, sync', async () => {
+  const c = new RawClient(gw.port);
+  await c.handshake();
+  let r = await c.request(1, create(OpCode.create2, '/ops', 0));
+  const created = readRecord(r.reader, 'Create2Response');
+  assert.equal([r.err, created.path, created.stat.version, created.stat.dataLength], [0, '/ops', 0, 1]);
+  r = await c.request(2, create(OpCode.createContainer, '/ops/box', 4));
+  assert.is(readRecord(r.reader, 'Create2Response').path, '/ops/box');
+  r = await c.request(3, create(OpCode.createTTL, '/ops/ttl', 5, 60_000));
+  assert.is(readRecord(r.reader, 'Create2Response').path, '/ops/ttl');
+  assert.is((await c.request(4, create(OpCode.createTTL, '/ops/ttl0', 5, 0))).err, -8, 'a TTL node needs a ttl: BADARGUMENTS');
+  r = await c.request(5, create(OpCode.create, '/ops/e-', 3));
+  assert.is(readRecord(r.reader, 'CreateResponse').path, '/ops/e-0000000002');
+  r = await c.request(6, { type: 'getChildren2', path: '/ops', watch: false });
+  const children = readRecord(r.reader, 'GetChildren2Response');
+  assert.equal([children.children.sort(), children.stat.numChildren], [['box', 'e-0000000002', 'ttl'], 3]);
+  r = await c.request(7, { type: 'getEphemerals', prefix: '/ops/e' });
+  assert.equal(readRecord(r.reader, 'GetEphemeralsResponse').ephemerals, ['/ops/e-0000000002']);
+  r = await c.request(8, { type: 'getAllChildrenNumber', path: '/ops' });
+  assert.is(readRecord(r.reader, 'GetAllChildrenNumberResponse').totalNumber, 3);
+  r = await c.request(9, { type: 'multiRead', ops: [{ type: 'getData', path: '/ops', watch: false }, { type: 'getChildren', path: '/nope', watch: false }, { type: 'getChildren', path: '/ops/box', watch: false }] });
+  assert.equal(readMultiResults(r.reader).map((x) => (x.type === 'getData' ? Buffer.from(x.data).toString() : x.type === 'error' ? x.err : x.type === 'getChildren' ? x.children : x.type)), ['d', -101, []]);
+  r = await c.request(10, { type: 'sync', path: '/ops' });
+  assert.is(readRecord(r.reader, 'SyncResponse').path, '/ops');
+  r = await c.request(11, { type: 'multi', ops: [{ type: 'check', path: '/ops', version: 0 }, { type: 'delete', path: '/ops/ttl', version: 5 }] });
+  assert.equal([r.err, readMultiResults(r.reader)], [0, [{ type: 'error', err: 0 }, { type: 'error', err: -103 }]], 'a failed multi: OK in the header, an error per op');
+  assert.is((await c.request(12, { type: 'check', path: '/ops', version: 3 })).err, -103);
+  c.end();
+});
+
+test('watch management: addWatch (persistent, recursive), checkWatches, removeWatches', async () => {
+  const c = new RawClient(gw.port);
+  await c.handshake();
+  const writer = new RawClient(gw.port);
+  await writer.handshake();
+  await writer.request(1, create(OpCode.create, '/pw'));
+  assert.is((await c.request(1, { type: 'addWatch', path: '/pw', mode: 1 })).err, 0);
+  assert.is((await c.request(2, { type: 'checkWatches', path: '/pw', watcherType: 3 })).err, 0);
+  assert.is((await c.request(3, { type: 'checkWatches', path: '/pw', watcherType: 2 })).err, -121, 'no data watch there: NOWATCHER');
+  await writer.request(2, create(OpCode.create, '/pw/a'));
+  await writer.request(3, { type: 'setData', path: '/pw/a', data: new Uint8Array(), version: -1 });
+  // A sync after the writes were answered: their events come before its reply, in the order of the changes.
+  c.write(encodeRequest(4, { type: 'sync', path: '/pw' }));
+  const { events } = await replyTo(c, 4);
+  assert.equal(events, [[1, '/pw/a'], [3, '/pw/a']]);
+  assert.is((await c.request(5, { type: 'removeWatches', path: '/pw', watcherType: 3 })).err, 0);
+  assert.is((await c.request(6, { type: 'removeWatches', path: '/pw', watcherType: 3 })).err, -121);
+  c.end();
+  writer.end();
+});
+
+test('setWatches on reconnect fires what changed since relativeZxid and keeps the rest', async () => {
+  const writer = new RawClient(gw.port);
+  await writer.handshake();
+  await writer.request(1, create(OpCode.create, '/sw'));
+  await writer.request(2, create(OpCode.create, '/sw/same'));
+  const c = new RawClient(gw.port);
+  const session = await c.handshake();
+  const seen = (await c.request(1, { type: 'getData', path: '/sw', watch: true })).zxid;
+  c.end();
+  await writer.request(3, { type: 'setData', path: '/sw', data: new Uint8Array(), version: -1 });
+  await writer.request(4, create(OpCode.create, '/sw/new'));
+  const back = new RawClient(gw.port);
+  assert.is((await back.handshake(session.sessionId, session.passwd)).sessionId, session.sessionId);
+  back.write(encodeRequest(Xid.setWatches, {
+    type: 'setWatches', code: OpCode.setWatches, relativeZxid: seen,
+    watches: { data: ['/sw', '/sw/same'], exist: ['/sw/new', '/sw/absent'], child: [], persistent: [], persistentRecursive: [] },
+  }));
+  const { events } = await replyTo(back, Xid.setWatches);
+  assert.equal(events.sort(), [[1, '/sw/new'], [3, '/sw']]);
+  // The unchanged ones were kept: they fire at their next change.
+  await writer.request(5, { type: 'setData', path: '/sw/same', data: new Uint8Array(), version: -1 });
+  back.write(encodeRequest(2, { type: 'sync', path: '/' }));
+  const later = await replyTo(back, 2);
+  assert.equal(later.events, [[3, '/sw/same']]);
+  back.end();
+  writer.end();
 });
 
 test('a malformed frame closes that connection only; the process and other connections carry on', async () => {
