@@ -2,14 +2,13 @@
 // session, UNIMPLEMENTED for an unknown op, and garbage that closes only its own connection.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import net from 'node:net';
 import { OpCode, Xid } from '../transport/jute/codes.js';
-import { FrameSplitter } from '../transport/jute/frames.js';
 import { readRecord } from '../transport/jute/records.js';
 import { encodeRequest, type ZkRequest } from '../transport/jute/requests.js';
-import { decodeConnectResponse, decodeReplyHeader, encodeConnectRequest, readMultiResults, type ConnectResponse, type ReplyFrame } from '../transport/jute/responses.js';
+import { decodeReplyHeader, readMultiResults, type ReplyFrame } from '../transport/jute/responses.js';
 import { Cluster } from './harness/processes.js';
 import { fourLetters, startGateway, waitFor, type GatewayProc } from './gateway/gateways.js';
+import { RawClient } from './gateway/raw-client.js';
 
 let cluster: Cluster;
 let gw: GatewayProc;
@@ -23,40 +22,6 @@ test.after(async () => {
   await gw.proc.stop();
   await cluster.stop();
 });
-
-/** A ZooKeeper client reduced to frames on a socket. */
-class RawClient {
-  readonly frames: Uint8Array[] = [];
-  closed = false;
-  private readonly splitter = new FrameSplitter(1 << 22);
-  private readonly sock: net.Socket;
-
-  constructor(port: number) {
-    this.sock = net.connect(port, '127.0.0.1');
-    this.sock.on('data', (d) => this.frames.push(...this.splitter.push(d)));
-    this.sock.on('close', () => (this.closed = true));
-    this.sock.on('error', () => undefined);
-  }
-
-  write(bytes: Uint8Array): void { this.sock.write(bytes); }
-
-  async next(): Promise<Uint8Array> {
-    await waitFor('a frame from the gateway', () => (this.frames.length > 0 ? true : undefined), 20_000);
-    return this.frames.shift()!;
-  }
-
-  async handshake(sessionId = 0, passwd: Uint8Array = new Uint8Array(16), readOnly?: boolean): Promise<ConnectResponse> {
-    this.write(encodeConnectRequest({ protocolVersion: 0, lastZxidSeen: 0, timeOut: 6000, sessionId, passwd, readOnly }));
-    return decodeConnectResponse(await this.next());
-  }
-
-  async request(xid: number, req: ZkRequest): Promise<ReplyFrame> {
-    this.write(encodeRequest(xid, req));
-    return decodeReplyHeader(await this.next());
-  }
-
-  end(): void { this.sock.destroy(); }
-}
 
 test('four-letter words answer on the client port, in ZooKeeper\'s layout', async () => {
   assert.is(await fourLetters(gw.port, 'ruok'), 'imok');
@@ -184,7 +149,8 @@ test('watch management: addWatch (persistent, recursive), checkWatches, removeWa
   await writer.request(1, create(OpCode.create, '/pw'));
   assert.is((await c.request(1, { type: 'addWatch', path: '/pw', mode: 1 })).err, 0);
   assert.is((await c.request(2, { type: 'checkWatches', path: '/pw', watcherType: 3 })).err, 0);
-  assert.is((await c.request(3, { type: 'checkWatches', path: '/pw', watcherType: 2 })).err, -121, 'no data watch there: NOWATCHER');
+  assert.is((await c.request(3, { type: 'checkWatches', path: '/pw', watcherType: 2 })).err, 0, 'a recursive watch counts as a data watch, as in ZooKeeper');
+  assert.is((await c.request(3, { type: 'checkWatches', path: '/pw/a', watcherType: 3 })).err, -121, 'none on a node below it: NOWATCHER');
   await writer.request(2, create(OpCode.create, '/pw/a'));
   await writer.request(3, { type: 'setData', path: '/pw/a', data: new Uint8Array(), version: -1 });
   // A sync after the writes were answered: their events come before its reply, in the order of the changes.

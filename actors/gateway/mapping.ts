@@ -58,10 +58,10 @@ function subOp(op: MultiSubRequest): Record<string, unknown> {
   }
 }
 
-function multiResult(sub: MultiSubRequest, r: Record<string, unknown>): MultiResult {
+function multiResult(r: Record<string, unknown>): MultiResult {
   switch (r.type) {
-    case 'create':
-      return sub.type === 'create' && sub.code === OpCode.create ? { type: 'create', path: r.path as string } : { type: 'create2', path: r.path as string, stat: stat(r) };
+    // ZooKeeper 3.8 answers every create in a multi (create2, container and TTL too) with the path alone.
+    case 'create': return { type: 'create', path: r.path as string };
     case 'setData': return { type: 'setData', stat: stat(r) };
     case 'delete': return { type: 'delete' };
     case 'check': return { type: 'check' };
@@ -78,6 +78,15 @@ function failedMulti(reply: ErrorReply, count: number): Answer {
 
 const REMOVABLE: Record<number, RemovableWatch> = {
   [WatcherType.children]: 'children', [WatcherType.data]: 'data', [WatcherType.any]: 'any', 4: 'persistent', 5: 'persistentRecursive',
+};
+
+/** What ZooKeeper 3.8's checkWatches finds per type: a persistent watch, recursive or not, counts as both a data and a child watch. */
+const CHECKED_BY: Record<RemovableWatch, RemovableWatch[]> = {
+  data: ['data', 'persistent', 'persistentRecursive'],
+  children: ['children', 'persistent', 'persistentRecursive'],
+  any: ['any'],
+  persistent: ['persistent'],
+  persistentRecursive: ['persistentRecursive'],
 };
 
 function plan(req: ZkRequest, limits: Limits): Plan {
@@ -109,7 +118,7 @@ function plan(req: ZkRequest, limits: Limits): Plan {
     case 'multi': {
       const ops = req.ops;
       return ask({ op: 'multi', ops: ops.map(subOp) }, (r) => isErrorReply(r) ? failedMulti(r, ops.length)
-        : ok({ type: 'multi', results: ((r as { results: Record<string, unknown>[] }).results).map((res, i) => multiResult(ops[i]!, res)) }));
+        : ok({ type: 'multi', results: ((r as { results: Record<string, unknown>[] }).results).map((res) => multiResult(res)) }));
     }
     case 'multiRead':
       return ask({ op: 'multiRead', ops: req.ops.map((o) => ({ op: o.type, path: o.path })) }, (r) => translate(r, (b) => ({
@@ -137,7 +146,7 @@ function plan(req: ZkRequest, limits: Limits): Plan {
       if (!type) throw new ZkError('BADARGUMENTS', `unknown watcher type ${req.watcherType}`);
       if (req.type === 'removeWatches') return ask({ op: 'removeWatches', path: req.path, type }, (r) => translate(r, () => NONE));
       validatePath(req.path);
-      return { kind: 'ask', request: { op: 'checkWatches', path: req.path, type }, answer: (r) => translate(r, () => NONE) };
+      return { kind: 'ask', request: { op: 'checkWatches', path: req.path, types: CHECKED_BY[type] }, answer: (r) => translate(r, () => NONE) };
     }
     case 'getEphemerals':
       return ask({ op: 'getEphemerals', prefix: req.prefix }, (r) => translate(r, (b) => ({ type: 'paths', paths: b.paths as string[] })));

@@ -51,8 +51,8 @@ export type LocalRequest =
   | { op: 'close' }
   /** ZooKeeper's setWatches: re-register watches, firing at once what changed since relativeZxid */
   | { op: 'setWatches'; watches: WatchSet; relativeZxid: number }
-  /** ZooKeeper's checkWatches: NOWATCHER unless the session holds such a watch */
-  | { op: 'checkWatches'; path: string; type: RemovableWatch };
+  /** ZooKeeper's checkWatches: NOWATCHER unless the session holds a watch of one of these types */
+  | { op: 'checkWatches'; path: string; types: RemovableWatch[] };
 
 export interface LocalSessionInfo { sessionId: number; secret: string; timeout: number; zxid: number }
 
@@ -327,9 +327,9 @@ export class SessionActor implements LocalFrontEnd {
     const run = (): Promise<object> => op.op === 'close' ? this.close(sessionId, session)
       : op.op === 'ping' ? Promise.resolve({ zxid: this.replica.lastApplied })
         : op.op === 'setWatches' ? Promise.resolve(this.setWatches(sessionId, session, op.watches, op.relativeZxid))
-          : op.op === 'checkWatches' ? Promise.resolve(this.watches.has(sessionId, op.path, op.type)
+          : op.op === 'checkWatches' ? Promise.resolve(op.types.some((type) => this.watches.has(sessionId, op.path, type))
             ? { zxid: this.replica.lastApplied }
-            : errorReply(new ZkError('NOWATCHER', `no ${op.type} watch on ${op.path}`)))
+            : errorReply(new ZkError('NOWATCHER', `no ${op.types.join('/')} watch on ${op.path}`)))
             : this.execute(sessionId, op);
     session.received++;
     session.queue.push({ op: op.op, at: performance.now(), isRead, run, reply, format, started: false });

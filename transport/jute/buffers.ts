@@ -31,12 +31,16 @@ export class JuteReader {
     return v;
   }
 
-  /** A jute long as a JS number: zxids, session ids and times all stay below 2^53. */
+  /**
+   * A jute long as a JS number. natszk's zxids, session ids and times stay below 2^53, so
+   * what it sent comes back exact; a larger one (the session id a real ZooKeeper gave a client
+   * that now reconnects here) comes out rounded, which can equal nothing natszk issued, so such
+   * a session is simply unknown here, as it should be.
+   */
   long(): number {
     this.need(8, 'long');
     const v = this.view.getBigInt64(this.offset);
     this.offset += 8;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) throw new JuteError(`long ${v} is out of range`);
     return Number(v);
   }
 
