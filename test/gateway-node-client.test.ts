@@ -211,4 +211,24 @@ test('session resumption: kill -9 of the gateway a client is on; its session, ep
   await waitFor('the ephemeral to go once the session closes', async () => ((await call<[Stat | null]>((cb) => observer.exists('/survivor', cb)))[0] === null ? true : undefined));
 });
 
+test('expiry: a session whose gateway went silent past its timeout is reported expired, and its ephemeral is gone', async () => {
+  const lone = await startGateway(cluster);
+  try {
+    const zk = await connect(lone.connect, 2000);
+    await call((cb) => zk.create('/doomed', Buffer.from(''), CreateMode.EPHEMERAL, cb));
+    const states: string[] = [];
+    zk.on('state', (s: { name: string }) => states.push(s.name));
+    // Frozen, the gateway vouches for the session no more; the leader expires it at its timeout.
+    lone.proc.child.kill('SIGSTOP');
+    const observer = await connect(gateways[0]!.connect);
+    await waitFor('the leader to expire the session', async () => ((await call<[Stat | null]>((cb) => observer.exists('/doomed', cb)))[0] === null ? true : undefined), 30_000);
+    lone.proc.child.kill('SIGCONT');
+    // The client reconnects (to the only gateway it knows) and hears timeout 0: expired.
+    await waitFor('the client to report expiry', () => (states.includes('EXPIRED') ? true : undefined), 30_000);
+  } finally {
+    lone.proc.child.kill('SIGCONT');
+    await lone.proc.stop();
+  }
+});
+
 test.run();

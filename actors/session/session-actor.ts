@@ -234,10 +234,12 @@ export class SessionActor implements LocalFrontEnd {
     const existing = this.sessions.get(sessionId);
     const session: LocalSession = existing ?? { secret, timeoutMs: known.timeoutMs, lastHeard: 0, queue: [], closing: false, received: 0, sent: 0 };
     session.lastHeard = Date.now();
-    if (session.sink && session.sink !== sink) session.sink.state('moved');
+    const previous = session.sink;
     session.events = req.events;
     session.sink = sink;
     this.sessions.set(sessionId, session);
+    // A local front-end's earlier connection of this session lets go (one connection per session).
+    if (previous && previous !== sink) previous.state('moved');
     this.watches.dropSession(sessionId);
     const fired = this.watches.restore(sessionId, watches, lastZxid, this.replica.tree);
     // Vouch for it to the leader at once, so the move does not cost it its timeout, and tell
