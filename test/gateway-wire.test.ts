@@ -25,6 +25,7 @@ test.after(async () => {
 
 test('four-letter words answer on the client port, in ZooKeeper\'s layout', async () => {
   assert.is(await fourLetters(gw.port, 'ruok'), 'imok');
+  assert.is(await fourLetters(gw.port, 'isro'), 'rw');
   const srvr = await fourLetters(gw.port, 'srvr');
   assert.match(srvr, /^Zookeeper version: natszk/);
   assert.match(srvr, /\nZxid: 0x[0-9a-f]+\n/);

@@ -23,6 +23,8 @@ export function gatewayWord(word: FourLetterWord, src: GatewayWordSources): stri
   const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
   switch (word) {
     case 'ruok': return 'imok';
+    // A Java client allowed read-only servers asks so before it settles on one; natszk always writes.
+    case 'isro': return 'rw';
     case 'cons': return `${cons()}\n\n`;
     case 'stat': return line(`${src.session.srvr?.() ?? ''}\nClients:\n${cons()}\n`);
     case 'conf': return line(Object.entries(src.conf()).map(([k, v]) => `${k}=${v}`).join('\n'));

@@ -76,7 +76,7 @@ export const MAX_FRAME_BYTES = 1024 * 1024 + 64 * 1024;
  * The four-letter words ZooKeeper answers when a connection's first four bytes spell one;
  * read as the big-endian int a frame length would be.
  */
-export const FOUR_LETTER_WORDS = ['ruok', 'srvr', 'stat', 'envi', 'mntr', 'conf', 'cons', 'wchs'] as const;
+export const FOUR_LETTER_WORDS = ['ruok', 'srvr', 'stat', 'envi', 'mntr', 'conf', 'cons', 'wchs', 'isro'] as const;
 export type FourLetterWord = (typeof FOUR_LETTER_WORDS)[number];
 
 export function fourLetterWord(bytes: Uint8Array): FourLetterWord | undefined {
