@@ -12,6 +12,8 @@ export interface JetStreamCluster {
   names: string[];
   kill(i: number): Promise<void>;
   start(i: number): void;
+  /** the running servers' process ids */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -43,5 +45,6 @@ export async function startJetStream(dir: string, servers = 3): Promise<JetStrea
   // Even if the benchmark dies, no nats-server outlives it.
   process.once('exit', () => { for (const p of procs) p?.kill('SIGKILL'); });
   for (let i = 0; i < servers; i++) start(i);
-  return { urls: client.map((p) => `nats://127.0.0.1:${p}`), names, kill, start, stop: async () => { await Promise.all(procs.map((_, i) => kill(i))); } };
+  const pids = () => procs.flatMap((p) => (p && p.exitCode === null && p.signalCode === null && p.pid ? [p.pid] : []));
+  return { urls: client.map((p) => `nats://127.0.0.1:${p}`), names, kill, start, pids, stop: async () => { await Promise.all(procs.map((_, i) => kill(i))); } };
 }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { findNatsServer } from '../../deploy/local/embedded-nats.js';
+import { cpuMs, ownCpuMs } from '../cpu.js';
 import { measure, median, percentile, progress, type Measured } from '../load.js';
 import { apacheZooKeeper, jetStreamKv, natszk, type Connection, type System } from './systems.js';
 import { zooKeeperInstalled } from './zookeeper.js';
@@ -21,11 +22,13 @@ const CONCURRENCY = [1, 16, 128];
 const KEYS = 1000;
 const VALUE = new Uint8Array(256).fill(120);
 
-type Row = { workload: string; concurrency: number | string; results: Map<string, Measured | undefined> };
+/** CPU ms per operation: the system's server processes, and this process (load generator + client library) */
+type CpuCost = { servers: number; client: number };
+type Row = { workload: string; concurrency: number | string; results: Map<string, Measured | undefined>; cpu: Map<string, CpuCost> };
 const rows: Row[] = [];
 const row = (workload: string, concurrency: number | string) => {
   let r = rows.find((x) => x.workload === workload && x.concurrency === concurrency);
-  if (!r) rows.push((r = { workload, concurrency, results: new Map() }));
+  if (!r) rows.push((r = { workload, concurrency, results: new Map(), cpu: new Map() }));
   return r;
 };
 
@@ -39,7 +42,11 @@ async function runSystem(system: System): Promise<void> {
   const key = () => `/bench/k${Math.floor(Math.random() * KEYS)}`;
   const cell = async (workload: string, c: number, op: (w: number, i: number) => Promise<unknown>) => {
     progress(`${system.name}: ${workload} at concurrency ${c} for ${SECONDS} s`);
-    row(workload, c).results.set(system.name, await measure(c, SECONDS, op));
+    const pids = system.pids();
+    const [servers0, client0] = [cpuMs(pids), ownCpuMs()];
+    const m = await measure(c, SECONDS, op);
+    row(workload, c).results.set(system.name, m);
+    row(workload, c).cpu.set(system.name, { servers: (cpuMs(pids) - servers0) / m.count, client: (ownCpuMs() - client0) / m.count });
   };
   for (const c of CONCURRENCY) {
     await cell('create', c, (w, i) => conn(w, c).create(`/bench/c${c}-${w}-${i}`, VALUE.subarray(0, 32)));
@@ -101,6 +108,27 @@ function ratio(a: Measured | undefined, b: Measured | undefined, latencyOnly: bo
   return latencyOnly ? `${(b.p50 / a.p50).toFixed(2)}x (p50)` : `${(a.opsPerSecond / b.opsPerSecond).toFixed(2)}x`;
 }
 
+/**
+ * What an operation costs in CPU, each system's server processes and the load generator apart:
+ * on two cores, where every process of a system shares them with the load generator, this is
+ * what bounds throughput once latency no longer does.
+ */
+function printCpuTable(names: string[]): void {
+  const [a, ...others] = names;
+  console.log('');
+  console.log(`CPU per operation (ms of CPU time: the system's server processes + the load generator with its client library; ${os.cpus().length} cores in all)`);
+  console.log('');
+  console.log(`| workload | conc. | ${names.join(' | ')} | ${others.map((o) => `${o} / ${a}`).join(' | ')} |`);
+  console.log(`|---|---|${names.map(() => '---|').join('')}${others.map(() => '---|').join('')}`);
+  const total = (c: CpuCost | undefined) => (c ? c.servers + c.client : NaN);
+  for (const r of rows) {
+    if (r.cpu.size === 0) continue;
+    const cells = names.map((n) => { const c = r.cpu.get(n); return c ? `${c.servers.toFixed(3)} + ${c.client.toFixed(3)}` : 'n/a'; });
+    const ratios = others.map((o) => { const x = total(r.cpu.get(o)) / total(r.cpu.get(a!)); return Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a'; });
+    console.log(`| ${r.workload} | ${r.concurrency} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
+  }
+}
+
 function versions(): string {
   const dpkg = (pkg: string) => { try { return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' }); } catch { return '?'; } };
   const nats = execFileSync(findNatsServer(), ['--version'], { encoding: 'utf8' }).trim();
@@ -151,6 +179,7 @@ try {
     const ratios = others.map((o) => ratio(r.results.get(a!), r.results.get(o), latencyOnly));
     console.log(`| ${r.workload} | ${r.concurrency} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
   }
+  printCpuTable(names);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

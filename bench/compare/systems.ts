@@ -30,6 +30,8 @@ export interface System {
   /** the killed server back, and the system whole again */
   heal(): Promise<void>;
   stop(): Promise<void>;
+  /** every server-side process of the system (for its CPU time) */
+  pids(): number[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -94,6 +96,7 @@ export async function natszk(): Promise<System> {
       killed = undefined;
     },
     stop: () => cluster.stop(),
+    pids: () => [...cluster.servers, ...cluster.sessions].flatMap((p) => (p.alive && p.child.pid ? [p.child.pid] : [])).concat(cluster.nats.map((n) => n.pid)),
   };
 }
 
@@ -166,6 +169,7 @@ export async function apacheZooKeeper(dir: string): Promise<System> {
       await sleep(3000);
     },
     stop: () => ensemble.stop(),
+    pids: () => ensemble.pids(),
   };
 }
 
@@ -178,11 +182,14 @@ export async function jetStreamKv(dir: string): Promise<System> {
   const open = async (): Promise<{ nc: NatsConnection; kv: KV }> => {
     const deadline = Date.now() + 60_000;
     for (;;) {
+      let nc: NatsConnection | undefined;
       try {
-        const nc = await natsConnect({ servers: cluster.urls, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+        nc = await natsConnect({ servers: cluster.urls, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
         const kv = await nc.jetstream().views.kv('bench', { replicas: 3, history: 1 });
         return { nc, kv };
       } catch (err) {
+        // A connection whose bucket was not ready yet would otherwise reconnect for ever.
+        await nc?.close();
         if (Date.now() > deadline) throw new Error(`JetStream KV did not come up: ${(err as Error).message}`);
         await sleep(250);
       }
@@ -233,5 +240,6 @@ export async function jetStreamKv(dir: string): Promise<System> {
       await sleep(3000);
     },
     stop: () => cluster.stop(),
+    pids: () => cluster.pids(),
   };
 }

@@ -15,6 +15,8 @@ export interface ZooKeeperEnsemble {
   leader(): Promise<number | undefined>;
   kill(id: number): Promise<void>;
   start(id: number): void;
+  /** the running servers' process ids */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startZooKeeper(dir: string, servers = 3): Promise<ZooKeepe
     connectString: ids.map((id) => `127.0.0.1:${ports.get(id)!.client}`).join(','),
     leader,
     kill,
+    pids: () => [...procs.values()].flatMap((p) => (p.exitCode === null && p.signalCode === null && p.pid ? [p.pid] : [])),
     start,
     stop: async () => {
       await Promise.all(ids.map(kill));
