@@ -326,22 +326,26 @@ export class SessionActor implements LocalFrontEnd {
 
   private enqueue(sessionId: number, session: LocalSession, op: LocalRequest, reply: QueuedRequest['reply'], format: Format): void {
     const isRead = op.op === 'ping' || op.op === 'setWatches' || op.op === 'checkWatches' || isSessionActorOp(op);
-    const run = (): Promise<object> => op.op === 'close' ? this.close(sessionId, session)
-      : op.op === 'ping' ? Promise.resolve({ zxid: this.replica.lastApplied })
-        : op.op === 'setWatches' ? Promise.resolve(this.setWatches(sessionId, session, op.watches, op.relativeZxid))
-          : op.op === 'checkWatches' ? Promise.resolve(op.types.some((type) => this.watches.has(sessionId, op.path, type))
-            ? { zxid: this.replica.lastApplied }
-            : errorReply(new ZkError('NOWATCHER', `no ${op.types.join('/')} watch on ${op.path}`)))
-            : this.execute(sessionId, op);
     session.received++;
-    session.queue.push({ op: op.op, at: performance.now(), isRead, run, reply, format, started: false });
+    session.queue.push({ op: op.op, at: performance.now(), isRead, run: () => this.run(sessionId, session, op), reply, format, started: false });
     this.pump(session);
   }
 
-  private setWatches(sessionId: number, session: LocalSession, watches: WatchSet, relativeZxid: number): object {
-    const fired = this.watches.restore(sessionId, watches, relativeZxid, this.replica.tree);
-    if (fired.length > 0) this.publishEvents(session, { events: fired });
-    return { zxid: this.replica.lastApplied };
+  private async run(sessionId: number, session: LocalSession, op: LocalRequest): Promise<object> {
+    switch (op.op) {
+      case 'close': return this.close(sessionId, session);
+      case 'ping': return { zxid: this.replica.lastApplied };
+      case 'setWatches': {
+        const fired = this.watches.restore(sessionId, op.watches, op.relativeZxid, this.replica.tree);
+        if (fired.length > 0) this.publishEvents(session, { events: fired });
+        return { zxid: this.replica.lastApplied };
+      }
+      case 'checkWatches':
+        return op.types.some((type) => this.watches.has(sessionId, op.path, type))
+          ? { zxid: this.replica.lastApplied }
+          : errorReply(new ZkError('NOWATCHER', `no ${op.types.join('/')} watch on ${op.path}`));
+      default: return this.execute(sessionId, op);
+    }
   }
 
   // ---------- the local front-end ----------
