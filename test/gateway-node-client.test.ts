@@ -211,6 +211,31 @@ test('session resumption: kill -9 of the gateway a client is on; its session, ep
   await waitFor('the ephemeral to go once the session closes', async () => ((await call<[Stat | null]>((cb) => observer.exists('/survivor', cb)))[0] === null ? true : undefined));
 });
 
+test('graceful stop: SIGTERM to the gateway a client is on moves it to the other, session and ephemeral intact', async () => {
+  const pair = [await startGateway(cluster), await startGateway(cluster)];
+  try {
+    const zk = await connect(pair.map((g) => g.connect).join(','), 8000);
+    const sid = zk.getSessionId().toString('hex');
+    await call((cb) => zk.create('/moved', Buffer.from(''), CreateMode.EPHEMERAL, cb));
+    const holder = await waitFor('the gateway holding the session', async () => {
+      for (const g of pair) if ((await fourLetters(g.port, 'cons')).includes(`sid=0x${BigInt(`0x${sid}`).toString(16)}`)) return g;
+      return undefined;
+    });
+    const other = pair.find((g) => g !== holder)!;
+    const states: string[] = [];
+    zk.on('state', (st: { name: string }) => states.push(st.name));
+    await holder.proc.stop();
+    await waitFor('the client to be back', () => (states.at(-1) === 'SYNC_CONNECTED' ? true : undefined), 30_000);
+    assert.match(await fourLetters(other.port, 'cons'), `sid=0x${BigInt(`0x${sid}`).toString(16)}`);
+    assert.is(zk.getSessionId().toString('hex'), sid);
+    assert.not.ok(states.includes('EXPIRED'));
+    const [stat] = await call<[Stat | null]>((cb) => zk.exists('/moved', cb));
+    assert.is(stat?.ephemeralOwner.toString('hex'), sid);
+  } finally {
+    await Promise.all(pair.map((g) => g.proc.stop()));
+  }
+});
+
 test('expiry: a session whose gateway went silent past its timeout is reported expired, and its ephemeral is gone', async () => {
   const lone = await startGateway(cluster);
   try {
