@@ -2,8 +2,9 @@
 
 import { parseArgs } from 'node:util';
 import { SessionActor } from '../actors/session/session-actor.js';
+import { isValidSuperDigest } from '../storage/acl.js';
 import { NatsBus } from '../transport/nats-bus.js';
-import { COMMON_FLAGS, COMMON_HELP, commonOptions, effectiveMaxData, logger, positiveInt } from './config.js';
+import { COMMON_FLAGS, COMMON_HELP, commonOptions, effectiveMaxData, logger, positiveInt, UsageError } from './config.js';
 import { sessionWords, type LatencyStats } from './admin-words.js';
 import { sessionMetrics } from './metrics.js';
 import { observe, VERSION } from './observe.js';
@@ -16,12 +17,16 @@ Session timeouts are clamped to [2, 20] ticks.
   --request-timeout MS    how long a write may wait for the leader (default 10000)
   --drain-timeout MS      on SIGTERM, how long to wait for clients to move their sessions to
                           other actors before stopping (default 5000)
+  --super-digest D        user:base64(sha1(user:password)): a session that authenticates with
+                          addAuth digest user:password passes every ACL (ZooKeeper's superDigest)
 
 ${COMMON_HELP}`;
 
 export async function runSession(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, 'request-timeout': { type: 'string' }, 'drain-timeout': { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, 'request-timeout': { type: 'string' }, 'drain-timeout': { type: 'string' }, 'super-digest': { type: 'string' } } });
   if (values.help) return void console.log(SESSION_HELP);
+  const superDigest = values['super-digest'];
+  if (superDigest !== undefined && !isValidSuperDigest(superDigest)) throw new UsageError('--super-digest must be user:base64(sha1(user:password))');
   const common = commonOptions(values);
   const log = logger('session', common.logFormat);
   const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-session', auth: common.auth });
@@ -35,6 +40,7 @@ export async function runSession(argv: string[]): Promise<void> {
     tickMs: common.tickMs,
     requestTimeoutMs: positiveInt(common.get('request-timeout'), 'request-timeout', 10_000),
     log,
+    superDigest,
     onServed: (op, seconds) => {
       metrics.onServed(op, seconds);
       const ms = seconds * 1000;

@@ -22,14 +22,15 @@ Starts a local ensemble and prints 'natszk ready: <nats url> ensemble=<name>' on
   --data DIR      data directory (default ./natszk-data)
   --ensemble NAME ensemble name (default 'default')
   --port P        port of the embedded nats-server (default: a free one)
-  --tick MS       base time unit (default 2000)`;
+  --tick MS       base time unit (default 2000)
+  --super-digest D  user:base64(sha1(user:password)) for the session actors: that user passes every ACL`;
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'natszk.js');
 
 export async function runUp(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { servers: { type: 'string' }, sessions: { type: 'string' }, data: { type: 'string' }, ensemble: { type: 'string' }, port: { type: 'string' }, tick: { type: 'string' }, 'split-actors': { type: 'boolean' }, gateway: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { servers: { type: 'string' }, sessions: { type: 'string' }, data: { type: 'string' }, ensemble: { type: 'string' }, port: { type: 'string' }, tick: { type: 'string' }, 'split-actors': { type: 'boolean' }, gateway: { type: 'string' }, 'super-digest': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) return void console.log(UP_HELP);
   const servers = positiveInt(values.servers, 'servers', 3);
@@ -54,7 +55,8 @@ export async function runUp(argv: string[]): Promise<void> {
     if (!values['split-actors']) launch(args);
     else for (const actor of SPLIT_ACTORS) launch([...args, '--actor', actor]);
   }
-  for (let i = 0; i < sessions; i++) launch(['session']);
+  const superDigest = values['super-digest'] === undefined ? [] : ['--super-digest', values['super-digest']];
+  for (let i = 0; i < sessions; i++) launch(['session', ...superDigest]);
   const gatewayPort = values.gateway === undefined ? undefined : positiveInt(values.gateway, 'gateway', 0);
   if (gatewayPort !== undefined) launch(['gateway', '--listen', `127.0.0.1:${gatewayPort}`]);
 

@@ -5,6 +5,7 @@
 // with its watches; sessionless mode sends one-shot requests to any actor.
 
 import { EventEmitter } from 'node:events';
+import { digestOf, Ids, Perms, type Acl, type Identity } from '../storage/acl.js';
 import { ZkError, errorName, type ErrorName } from '../storage/errors.js';
 import { CreateMode, type CreateModeValue, type Stat } from '../storage/txn.js';
 import type { Bus } from '../transport/bus.js';
@@ -19,8 +20,8 @@ import { ConnectionLossError, OperationTimeoutError, zkError } from './errors.js
 import { Watchers, type Watcher } from './watchers.js';
 
 export * from './errors.js';
-export { ZkError, CreateMode };
-export type { Stat, ErrorName, CreateModeValue, WatchEvent, Watcher, RemovableWatch, NatsAuth };
+export { ZkError, CreateMode, Perms, Ids, digestOf };
+export type { Stat, ErrorName, CreateModeValue, WatchEvent, Watcher, RemovableWatch, NatsAuth, Acl, Identity };
 
 /** connected: requests flow; disconnected: resuming on another actor; expired: the session is gone for good. */
 export type SessionState = 'connected' | 'disconnected' | 'expired';
@@ -58,10 +59,12 @@ export interface CreateOptions extends CallOptions {
   mode?: CreateModeValue | CreateModeName;
   /** Time to live in ms, for the TTL modes. */
   ttl?: number;
+  /** The node's ACL (default Ids.OPEN_ACL_UNSAFE, world:anyone with every permission). */
+  acl?: readonly Acl[];
 }
 
 export type MultiOp =
-  | { op: 'create'; path: string; data?: Data; mode?: CreateModeValue | CreateModeName; ttl?: number }
+  | { op: 'create'; path: string; data?: Data; mode?: CreateModeValue | CreateModeName; ttl?: number; acl?: readonly Acl[] }
   | { op: 'delete'; path: string; version?: number }
   | { op: 'setData'; path: string; data?: Data; version?: number }
   | { op: 'check'; path: string; version: number };
@@ -104,6 +107,8 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
   private lastHeardAt = Date.now();
   private readonly watchers = new Watchers();
   private closed = false;
+  /** What addAuth succeeded with, given again when the session resumes on another actor. */
+  private readonly auths: { scheme: string; auth: Data }[] = [];
 
   private constructor(
     private readonly bus: Bus,
@@ -149,7 +154,7 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
 
   /** create, returning the new node's stat too (ZooKeeper's create2). */
   async create2(path: string, data: Data = '', opts: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
-    const r = await this.request({ op: 'create', path, data, mode: opts.mode ?? CreateMode.PERSISTENT, ttl: opts.ttl }, opts);
+    const r = await this.request({ op: 'create', path, data, mode: opts.mode ?? CreateMode.PERSISTENT, ttl: opts.ttl, acl: opts.acl }, opts);
     return { path: r.path as string, stat: r.stat as Stat };
   }
 
@@ -181,6 +186,26 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
   async getChildren2(path: string, opts: ReadOptions = {}): Promise<{ children: string[]; stat: Stat }> {
     const r = await this.watchedRead({ op: 'getChildren', path }, 'child', opts);
     return { children: r.children as string[], stat: r.stat as Stat };
+  }
+
+  /** The node's ACL and stat. Without ADMIN on it (READ is enough to ask) digest ids show as user:x. */
+  async getACL(path: string, opts: CallOptions = {}): Promise<{ acl: Acl[]; stat: Stat }> {
+    const r = await this.request({ op: 'getACL', path }, opts);
+    return { acl: r.acl as Acl[], stat: r.stat as Stat };
+  }
+
+  /** Replaces the node's ACL (needs ADMIN on it); version is checked against its aversion (-1: any). */
+  async setACL(path: string, acl: readonly Acl[], version = -1, opts: CallOptions = {}): Promise<Stat> {
+    return (await this.request({ op: 'setACL', path, acl, version }, opts)).stat as Stat;
+  }
+
+  /**
+   * Authenticates this session, as ZooKeeper's addAuthInfo: scheme 'digest' with "user:password"
+   * (any other scheme is AUTHFAILED). The identity lasts as long as the session, on any actor.
+   */
+  async addAuth(scheme: string, auth: Data, opts: CallOptions = {}): Promise<void> {
+    await this.request({ op: 'addAuth', scheme, auth }, opts);
+    this.auths.push({ scheme, auth });
   }
 
   /** How many nodes are below path, at any depth. */
@@ -323,7 +348,7 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
         try {
           const reply = await call(this.bus, this.subjects.sessionOpen, {
             timeout: session.timeout, events: this.events,
-            resume: { session: session.sessionId, secret: session.secret, lastZxid: this.lastZxid, watches: this.watchers.armed() },
+            resume: { session: session.sessionId, secret: session.secret, lastZxid: this.lastZxid, watches: this.watchers.armed(), auth: this.auths },
           }, Math.min(this.requestTimeout, session.timeout));
           this.session = reply as unknown as SessionInfo;
           this.lastHeardAt = Date.now();

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { decode, encode } from '../transport/codec.js';
+import { aclEquals, DEFAULT_ACL, type Acl } from './acl.js';
 import { ZkError } from './errors.js';
 import { nameOf, parentOf } from './paths.js';
 import type { LogEntry, NodeKind, Stat, Txn, TxnResult } from './txn.js';
@@ -21,10 +22,19 @@ interface Node {
   children: Set<string>;
   kind: NodeKind;
   ttlMs: number;
+  /** DEFAULT_ACL itself (shared) unless the node was given another */
+  acl: readonly Acl[];
 }
 
-/** Node in snapshot form: [path, data, czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid, kind, ttlMs] */
-type SnapshotNode = [string, Uint8Array, number, number, number, number, number, number, number, number, number, NodeKind, number];
+/** An ACL in snapshot form: [perms, scheme, id] per entry. */
+type SnapshotAcl = [number, string, string][];
+
+/**
+ * Node in snapshot form: [path, data, czxid, mzxid, ctime, mtime, version, cversion, aversion,
+ * ephemeralOwner, pzxid, kind, ttlMs, acl]. acl is null for the default; snapshots older than
+ * ACLs end at ttlMs and read as the default too.
+ */
+type SnapshotNode = [string, Uint8Array, number, number, number, number, number, number, number, number, number, NodeKind, number, (SnapshotAcl | null)?];
 
 const EMPTY = new Uint8Array(0);
 const SYSTEM_NODES = ['/', '/zookeeper', '/zookeeper/quota', '/zookeeper/config'];
@@ -36,7 +46,14 @@ function blankNode(): Node {
     children: new Set(),
     kind: 'persistent',
     ttlMs: 0,
+    acl: DEFAULT_ACL,
   };
+}
+
+/** Shares the default ACL's one copy across nodes, so an open node costs no ACL of its own. */
+function storedAcl(acl: readonly Acl[] | undefined | null): readonly Acl[] {
+  if (!acl || aclEquals(acl, DEFAULT_ACL)) return DEFAULT_ACL;
+  return Object.freeze(acl.map((a) => Object.freeze({ perms: a.perms, scheme: a.scheme, id: a.id })));
 }
 
 export class DataTree {
@@ -82,6 +99,16 @@ export class DataTree {
   getData(path: string): { data: Uint8Array; stat: Stat } {
     const n = this.get(path);
     return { data: n.data, stat: statOf(n) };
+  }
+
+  /** The node's ACL, as stored (never mutate it). */
+  aclOf(path: string): readonly Acl[] {
+    return this.get(path).acl;
+  }
+
+  getACL(path: string): { acl: Acl[]; stat: Stat } {
+    const n = this.get(path);
+    return { acl: n.acl.map((a) => ({ ...a })), stat: statOf(n) };
   }
 
   getChildren(path: string): { children: string[]; stat: Stat } {
@@ -131,6 +158,7 @@ export class DataTree {
     const exists = (p: string) => scratch.get(p) ?? this.nodes.has(p);
     switch (txn.type) {
       case 'create':
+        if (txn.acl !== undefined && !isAclShape(txn.acl)) throw new ZkError('MARSHALLINGERROR', `create of ${txn.path}: malformed acl`);
         if (!exists(parentOf(txn.path))) throw new ZkError('NONODE', `parent of ${txn.path}`);
         if (exists(txn.path)) throw new ZkError('NODEEXISTS', txn.path);
         scratch.set(txn.path, true);
@@ -139,6 +167,10 @@ export class DataTree {
         if (!exists(txn.path) || txn.path === '/') throw new ZkError('NONODE', txn.path);
         // A child created earlier in the same multi would make this fail in prepare already.
         scratch.set(txn.path, false);
+        return;
+      case 'setACL':
+        if (!isAclShape(txn.acl)) throw new ZkError('MARSHALLINGERROR', `setACL of ${txn.path}: malformed acl`);
+        if (!exists(txn.path)) throw new ZkError('NONODE', txn.path);
         return;
       case 'setData':
       case 'check':
@@ -168,6 +200,7 @@ export class DataTree {
           children: new Set(),
           kind: txn.kind,
           ttlMs: txn.ttlMs,
+          acl: storedAcl(txn.acl),
         };
         this.keepPreimage(parentOf(txn.path));
         this.keepPreimage(txn.path);
@@ -190,6 +223,14 @@ export class DataTree {
         node.stat.mzxid = zxid;
         node.stat.version = txn.version;
         return { type: 'setData', path: txn.path, stat: statOf(node) };
+      }
+      case 'setACL': {
+        // As DataTree.setACL: the ACL and aversion change; no other stat field does.
+        const node = this.get(txn.path);
+        this.keepPreimage(txn.path);
+        node.acl = storedAcl(txn.acl);
+        node.stat.aversion = txn.aversion;
+        return { type: 'setACL', path: txn.path, stat: statOf(node) };
       }
       case 'check':
         return { type: 'check', path: txn.path };
@@ -272,7 +313,8 @@ export class DataTree {
     const n = this.nodes.get(path);
     if (!n) return null;
     const s = n.stat;
-    return [path, n.data, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion, s.ephemeralOwner, s.pzxid, n.kind, n.ttlMs];
+    const acl = n.acl === DEFAULT_ACL ? null : n.acl.map((a): [number, string, string] => [a.perms, a.scheme, a.id]);
+    return [path, n.data, s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion, s.ephemeralOwner, s.pzxid, n.kind, n.ttlMs, acl];
   }
 
   /** Called before a node changes while a snapshot is being taken. */
@@ -288,13 +330,14 @@ export class DataTree {
         tree.lastAppliedZxid = header.zxid;
         for (const [id, timeoutMs, secretHash] of header.sessions) tree.liveSessions.set(id, { timeoutMs, secretHash });
       }
-      for (const [path, data, czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid, kind, ttlMs] of nodes) {
+      for (const [path, data, czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, pzxid, kind, ttlMs, acl] of nodes) {
         tree.insert(path, {
           data,
           stat: { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, dataLength: data.length, pzxid },
           children: new Set(),
           kind,
           ttlMs,
+          acl: storedAcl(acl?.map(([perms, scheme, id]) => ({ perms, scheme, id }))),
         });
       }
     }
@@ -308,11 +351,17 @@ export class DataTree {
     h.update(`${this.lastAppliedZxid};${[...this.liveSessions.keys()].sort((a, b) => a - b).join(',')}\n`);
     for (const path of [...this.nodes.keys()].sort()) {
       const n = this.nodes.get(path)!;
-      h.update(`${path} ${JSON.stringify(statOf(n))} ${n.kind} ${n.ttlMs}\n`);
+      h.update(`${path} ${JSON.stringify(statOf(n))} ${n.kind} ${n.ttlMs} ${JSON.stringify(n.acl)}\n`);
       h.update(n.data);
     }
     return h.digest('hex');
   }
+}
+
+/** A transaction comes off the wire: its ACL must at least be a list of entries before it is stored. */
+function isAclShape(acl: unknown): acl is Acl[] {
+  return Array.isArray(acl) && acl.every((a) => typeof a === 'object' && a !== null && Number.isInteger((a as Acl).perms)
+    && typeof (a as Acl).scheme === 'string' && typeof (a as Acl).id === 'string');
 }
 
 function statOf(n: Node): Stat {

@@ -2,6 +2,7 @@
 // view of the tree, what the log stores, and what every replica applies. A transaction is
 // fully determined (paths resolved, versions computed), so applying it never needs a choice.
 
+import type { Acl } from './acl.js';
 import type { Zxid } from './zxid.js';
 
 /** ZooKeeper's Stat, field for field. */
@@ -68,10 +69,14 @@ export type Txn =
       ttlMs: number;
       /** the parent's cversion after this create (parent's cversion + 1 at prepare time) */
       parentCVersion: number;
+      /** the node's ACL, fixed up ('auth' expanded); absent in logs older than ACLs: world:anyone:cdrwa */
+      acl?: Acl[];
     }
   | { type: 'delete'; path: string }
   /** version is the node's version after this write */
   | { type: 'setData'; path: string; data: Uint8Array; version: number }
+  /** aversion is the node's ACL version after this write */
+  | { type: 'setACL'; path: string; acl: Acl[]; aversion: number }
   /** only inside a multi: a version check that succeeded when prepared; applies nothing */
   | { type: 'check'; path: string; version: number }
   | { type: 'multi'; txns: Txn[] };
@@ -92,6 +97,7 @@ export type TxnResult =
   | { type: 'create'; path: string; stat: Stat }
   | { type: 'delete'; path: string }
   | { type: 'setData'; path: string; stat: Stat }
+  | { type: 'setACL'; path: string; stat: Stat }
   | { type: 'check'; path: string }
   | { type: 'multi'; results: TxnResult[] };
 

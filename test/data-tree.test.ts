@@ -1,7 +1,9 @@
 // The data tree against ZooKeeper's semantics: every stat field, every transaction, snapshots.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { Ids, type Acl } from '../storage/acl.js';
 import { DataTree } from '../storage/data-tree.js';
+import { decode, encode } from '../transport/codec.js';
 import { ZkError } from '../storage/errors.js';
 import type { LogEntry, Txn } from '../storage/txn.js';
 import { makeZxid } from '../storage/zxid.js';
@@ -153,6 +155,63 @@ test('digest differs when anything a client can see differs', () => {
   a.apply(e);
   b.apply({ ...e, txn: create('/x', '2') });
   assert.is.not(a.digest(), b.digest());
+});
+
+const bobAcl: Acl[] = [{ perms: 31, scheme: 'digest', id: 'bob:hash' }, { perms: 1, scheme: 'ip', id: '10.0.0.0/8' }];
+
+test('acl: a create stores its ACL; one without an ACL (a log older than ACLs) has world:anyone:cdrwa', () => {
+  const t = new DataTree();
+  t.apply(entry(create('/old')));
+  t.apply(entry(create('/bob', '', 2, { acl: bobAcl })));
+  assert.equal(t.getACL('/old').acl, [...Ids.OPEN_ACL_UNSAFE]);
+  assert.equal(t.getACL('/bob').acl, bobAcl);
+  assert.equal(t.getACL('/').acl, [...Ids.OPEN_ACL_UNSAFE], 'the system nodes are open, as in ZooKeeper');
+  assert.equal(t.getACL('/bob').stat, t.stat('/bob'));
+});
+
+test('acl: setACL replaces the ACL and sets aversion, nothing else; it refuses a missing node or a malformed ACL', () => {
+  const t = new DataTree();
+  const c = entry(create('/n', 'data'));
+  t.apply(c);
+  const r = t.apply(entry({ type: 'setACL', path: '/n', acl: bobAcl, aversion: 1 }));
+  const stat = t.stat('/n');
+  assert.equal(r, { type: 'setACL', path: '/n', stat });
+  assert.is(stat.aversion, 1);
+  assert.is(stat.mzxid, c.zxid, 'mzxid stays: an ACL change is not a data change');
+  assert.is(stat.version, 0);
+  assert.equal(t.getACL('/n').acl, bobAcl);
+  const before = t.digest();
+  assert.throws(() => t.apply(entry({ type: 'setACL', path: '/gone', acl: bobAcl, aversion: 1 })), /NONODE/);
+  assert.throws(() => t.apply(entry({ type: 'setACL', path: '/n', acl: 'x' as unknown as Acl[], aversion: 2 })), /MARSHALLINGERROR/);
+  assert.throws(() => t.apply(entry(create('/m', '', 2, { acl: [{ perms: 'all' }] as unknown as Acl[] }))), /MARSHALLINGERROR/);
+  assert.is(t.digest(), before);
+});
+
+test('acl: ACLs survive a snapshot, count in the digest, and a snapshot older than ACLs loads as open', async () => {
+  const t = new DataTree();
+  t.apply(entry(create('/a', '', 1, { acl: bobAcl })));
+  t.apply(entry(create('/b', '', 2)));
+  const chunks = await collect(t.snapshot());
+  const back = DataTree.fromChunks(chunks);
+  assert.is(back.digest(), t.digest());
+  assert.equal(back.getACL('/a').acl, bobAcl);
+  // The same tree without ACLs (the 13-field nodes of older snapshots) reads as open everywhere.
+  const old = chunks.map((c) => {
+    const body = decode(c) as { header?: unknown; nodes: unknown[][] };
+    return encode({ ...body, nodes: body.nodes.map((n) => n.slice(0, 13)) });
+  });
+  const legacy = DataTree.fromChunks(old);
+  assert.equal(legacy.getACL('/a').acl, [...Ids.OPEN_ACL_UNSAFE]);
+  assert.equal(legacy.getData('/a'), t.getData('/a'));
+  const e = entry(create('/a', '', 1));
+  const open = new DataTree();
+  open.apply(e);
+  const readOnly = new DataTree();
+  readOnly.apply({ ...e, txn: create('/a', '', 1, { acl: [...Ids.READ_ACL_UNSAFE] }) });
+  assert.is.not(open.digest(), readOnly.digest(), 'trees differing only in an ACL differ in digest');
+  const explicit = new DataTree();
+  explicit.apply({ ...e, txn: create('/a', '', 1, { acl: [...Ids.OPEN_ACL_UNSAFE] }) });
+  assert.is(explicit.digest(), open.digest(), 'the default given or implied is the same ACL');
 });
 
 test.run();

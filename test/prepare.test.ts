@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PendingView, type Prepared } from '../actors/proposer/prepare.js';
+import { digestOf, Ids, Perms, SUPER, type Acl, type Identity } from '../storage/acl.js';
 import { DataTree } from '../storage/data-tree.js';
 import type { LogEntry, Txn, TxnResult } from '../storage/txn.js';
 import { makeZxid } from '../storage/zxid.js';
@@ -17,9 +18,9 @@ class Leader {
   private counter = 0;
   pending: LogEntry[] = [];
 
-  propose(op: WriteOp, sessionId = 0): Prepared & { zxid?: number } {
+  propose(op: WriteOp, sessionId = 0, identities: Identity[] = []): Prepared & { zxid?: number } {
     const zxid = makeZxid(1, this.counter + 1);
-    const p = this.view.prepare(op, { zxid, time: 100 + this.counter, sessionId });
+    const p = this.view.prepare(op, { zxid, time: 100 + this.counter, sessionId, identities });
     if ('txn' in p) {
       this.counter++;
       this.pending.push({ zxid, time: 100 + this.counter, sessionId, txn: p.txn });
@@ -35,14 +36,14 @@ class Leader {
     return results;
   }
 
-  ok(op: WriteOp, sessionId = 0): Txn {
-    const p = this.propose(op, sessionId);
+  ok(op: WriteOp, sessionId = 0, identities: Identity[] = []): Txn {
+    const p = this.propose(op, sessionId, identities);
     if ('error' in p) throw p.error;
     return p.txn;
   }
 
-  err(op: WriteOp, sessionId = 0): string {
-    const p = this.propose(op, sessionId);
+  err(op: WriteOp, sessionId = 0, identities: Identity[] = []): string {
+    const p = this.propose(op, sessionId, identities);
     assert.ok('error' in p, `${op.op} should fail`);
     return (p as { error: { codeName: string } }).error.codeName;
   }
@@ -166,6 +167,84 @@ test('what prepare predicted is what apply does, with many writes in flight', ()
   assert.is(l.tree.stat('/w').version, 50);
   assert.is(l.tree.stat('/w').cversion, 50);
   assert.is(l.tree.getChildren('/w').children.length, 50);
+});
+
+// ---------- ACLs (PrepRequestProcessor's fixupACL and checkACL) ----------
+
+const alice: Identity = { scheme: 'digest', id: digestOf('alice:secret') };
+const bob: Identity = { scheme: 'digest', id: digestOf('bob:pw') };
+const only = (who: Identity, perms: number = Perms.ALL): Acl[] => [{ perms, scheme: who.scheme, id: who.id }];
+const withAcl = (path: string, acl: Acl[]): CreateOp => ({ ...create(path), acl });
+
+test('acl: create stores the fixed-up ACL; no ACL is world:anyone:cdrwa', () => {
+  const l = new Leader();
+  const plain = l.ok(create('/open')) as { acl: Acl[] };
+  assert.equal(plain.acl, [...Ids.OPEN_ACL_UNSAFE]);
+  const mine = l.ok(withAcl('/mine', [...Ids.CREATOR_ALL_ACL, ...Ids.CREATOR_ALL_ACL]), 0, [alice, bob, { scheme: 'ip', id: '10.0.0.1' }]) as { acl: Acl[] };
+  assert.equal(mine.acl, [only(alice)[0], only(bob)[0]], "'auth' is each digest identity once; ip is not an authenticated identity");
+  assert.is(l.err(withAcl('/nobody', [...Ids.CREATOR_ALL_ACL])), 'INVALIDACL', "'auth' without identities");
+  assert.is(l.err(withAcl('/empty', [])), 'INVALIDACL');
+  assert.is(l.err(withAcl('/bad', [{ perms: 1, scheme: 'kerberos', id: 'x' }])), 'INVALIDACL');
+  assert.is(l.err(withAcl('/bad', [{ perms: 1, scheme: 'world', id: 'somebody' }])), 'INVALIDACL');
+  assert.is(l.err(withAcl('/bad', [{ perms: 64, scheme: 'world', id: 'anyone' }])), 'INVALIDACL');
+  l.commitAll();
+  assert.equal(l.tree.aclOf('/mine'), mine.acl);
+});
+
+test('acl: create needs CREATE on the parent, delete DELETE on the parent, setData WRITE, check READ', () => {
+  const l = new Leader();
+  l.ok(withAcl('/p', [{ perms: Perms.READ, scheme: 'world', id: 'anyone' }, ...only(alice, Perms.CREATE | Perms.DELETE)]), 0, []);
+  assert.is(l.err(create('/p/c')), 'NOAUTH', 'world may only read /p');
+  assert.is(l.err(create('/p/c'), 0, [bob]), 'NOAUTH');
+  l.ok(withAcl('/p/c', only(alice, Perms.WRITE)), 0, [alice]);
+  assert.is(l.err({ op: 'delete', path: '/p/c', version: -1 }), 'NOAUTH');
+  assert.is(l.err({ op: 'delete', path: '/p/missing', version: -1 }), 'NOAUTH', 'the parent is checked before the node is looked for');
+  assert.is(l.err({ op: 'setData', path: '/p/c', data: bytes('x'), version: -1 }, 0, [bob]), 'NOAUTH');
+  assert.is(l.err({ op: 'setData', path: '/p/c', data: bytes('x'), version: 7 }, 0, [bob]), 'NOAUTH', 'NOAUTH before BADVERSION');
+  assert.is(l.err({ op: 'setData', path: '/p/c', data: bytes('x'), version: 7 }, 0, [alice]), 'BADVERSION');
+  l.ok({ op: 'setData', path: '/p/c', data: bytes('x'), version: 0 }, 0, [alice]);
+  assert.is(l.err({ op: 'multi', ops: [{ op: 'check', path: '/p/c', version: 1 }] }, 0, [alice]), 'NOAUTH', 'check needs READ, which alice lacks on /p/c');
+  l.ok({ op: 'multi', ops: [{ op: 'check', path: '/p', version: 0 }] });
+  l.ok({ op: 'delete', path: '/p/c', version: -1 }, 0, [alice]);
+  l.commitAll();
+  assert.is(l.tree.exists('/p/c'), null);
+});
+
+test('acl: a NOAUTH in a multi fails it whole, per op, and the leader\'s own writes pass every ACL', () => {
+  const l = new Leader();
+  l.ok(withAcl('/locked', only(alice)), 0, [alice]);
+  l.ok(withAcl('/locked/x', only(alice)), 0, [alice]);
+  const p = l.propose({ op: 'multi', ops: [create('/fine'), { op: 'setData', path: '/locked', data: bytes(''), version: -1 }, create('/also')] }, 0, [bob]);
+  assert.ok('error' in p);
+  const err = (p as { error: { codeName: string; results: unknown[] } }).error;
+  assert.is(err.codeName, 'NOAUTH');
+  assert.equal(err.results, [{ type: 'error', code: 0 }, { type: 'error', code: -102 }, { type: 'error', code: -2 }]);
+  l.ok({ op: 'delete', path: '/locked/x', version: -1 }, 0, [SUPER]);
+  l.commitAll();
+  assert.is(l.tree.exists('/fine'), null);
+  assert.is(l.tree.exists('/locked/x'), null);
+});
+
+test('acl: setACL needs ADMIN, checks the aversion, bumps it, and later writes see the new ACL', () => {
+  const l = new Leader();
+  l.ok(withAcl('/n', only(alice)), 0, [alice]);
+  const setAcl = (acl: Acl[], version: number) => ({ op: 'setACL' as const, path: '/n', acl, version });
+  assert.is(l.err(setAcl([...Ids.OPEN_ACL_UNSAFE], -1), 0, [bob]), 'NOAUTH');
+  assert.is(l.err(setAcl([...Ids.OPEN_ACL_UNSAFE], 3), 0, [alice]), 'BADVERSION');
+  assert.is(l.err(setAcl([], 0), 0, [alice]), 'INVALIDACL');
+  assert.is(l.err({ op: 'setACL', path: '/none', acl: [], version: -1 }), 'INVALIDACL', 'the ACL is fixed up before the node is looked for');
+  assert.is(l.err({ op: 'setACL', path: '/none', acl: [...Ids.OPEN_ACL_UNSAFE], version: -1 }), 'NONODE');
+  const txn = l.ok(setAcl(only(bob), 0), 0, [alice]) as { aversion: number };
+  assert.is(txn.aversion, 1);
+  assert.is(l.err(setAcl([...Ids.OPEN_ACL_UNSAFE], 1), 0, [alice]), 'NOAUTH', 'the pending ACL is the one checked');
+  l.ok(setAcl([...Ids.READ_ACL_UNSAFE], 1), 0, [bob]);
+  const results = l.commitAll();
+  assert.is(results.length, 3);
+  const stat = l.tree.stat('/n');
+  assert.is(stat.aversion, 2);
+  assert.is(stat.version, 0, 'the data version does not move');
+  assert.equal(l.tree.aclOf('/n'), [...Ids.READ_ACL_UNSAFE]);
+  assert.is(l.err({ op: 'setData', path: '/n', data: bytes(''), version: -1 }, 0, [alice]), 'NOAUTH');
 });
 
 test.run();

@@ -2,11 +2,12 @@
 // state machine. Anything malformed becomes a ZkError with ZooKeeper's code; nothing here
 // trusts a field it has not checked.
 
+import { checkAclList, type Acl, type Identity } from '../storage/acl.js';
 import { ZkError } from '../storage/errors.js';
 import { validateCreatePath, validatePath } from '../storage/paths.js';
 import { CreateMode, modeIsSequential, type CreateModeValue, type LogEntry, type TxnResult } from '../storage/txn.js';
 import { decode, encode } from './codec.js';
-import { ANY_VERSION, isSessionActorOp, WATCH_KINDS, type ClientOp, type LeaderOp, type MultiSubOp, type WatchSet } from './ops.js';
+import { ANY_VERSION, isSessionActorOp, WATCH_KINDS, type AddAuthOp, type ClientOp, type LeaderOp, type MultiSubOp, type WatchSet } from './ops.js';
 
 export type Format = 'msgpack' | 'json';
 
@@ -17,6 +18,11 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = { maxDataBytes: 1024 * 1024 };
 const MAX_MULTI_OPS = 10_000;
+/** Far more than any real ACL or login holds; only there so a request cannot make the leader loop for long. */
+const MAX_ACL_ENTRIES = 1000;
+const MAX_ACL_CHARS = 16 * 1024;
+const MAX_AUTH_CHARS = 1024;
+const MAX_AUTHS = 32;
 
 const OPEN_BRACE = 0x7b;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -123,6 +129,30 @@ function mode(o: Record<string, unknown>): CreateModeValue {
   throw new ZkError('BADARGUMENTS', `'mode' must be 0-6 or a CreateMode name`);
 }
 
+/**
+ * An ACL field: a list of { perms, scheme, id }. A wrongly typed field is BADARGUMENTS; a
+ * well-typed ACL ZooKeeper would refuse (no entries, perms outside ALL, an unknown scheme, a
+ * malformed digest or ip id) is INVALIDACL, unless `deferred`: inside a multi the leader
+ * refuses it, so that the failure is reported per op as ZooKeeper reports it.
+ */
+function acl(o: Record<string, unknown>, where: string, deferred: boolean): Acl[] {
+  const v = o.acl;
+  if (!Array.isArray(v)) throw new ZkError('BADARGUMENTS', `'acl' must be a list of { perms, scheme, id }`);
+  if (v.length > MAX_ACL_ENTRIES) throw new ZkError('BADARGUMENTS', `an ACL holds at most ${MAX_ACL_ENTRIES} entries`);
+  const list = v.map((entry): Acl => {
+    if (!isObject(entry)) throw new ZkError('BADARGUMENTS', `an ACL entry must be a map { perms, scheme, id }`);
+    const perms = entry.perms;
+    if (typeof perms !== 'number' || !Number.isSafeInteger(perms)) throw new ZkError('BADARGUMENTS', `an ACL entry's 'perms' must be an integer`);
+    const scheme = str(entry, 'scheme');
+    const id = str(entry, 'id');
+    return { perms, scheme, id };
+  });
+  // An ACL travels in every create's transaction and lives in every replica: keep it small.
+  if (list.reduce((n, a) => n + a.scheme.length + a.id.length, 0) > MAX_ACL_CHARS) throw new ZkError('BADARGUMENTS', `an ACL's schemes and ids are at most ${MAX_ACL_CHARS} characters in all`);
+  if (!deferred) checkAclList(where, list);
+  return list;
+}
+
 function path(o: Record<string, unknown>): string {
   const p = str(o, 'path');
   validatePath(p);
@@ -137,7 +167,9 @@ function subOp(o: Record<string, unknown>, limits: Limits, inMulti: boolean): Mu
       validateCreatePath(p, modeIsSequential(m));
       // Clients say `ttl`; a session actor forwards the parsed op, which says `ttlMs`.
       const ttlMs = int(o, o.ttlMs !== undefined ? 'ttlMs' : 'ttl', 0, 0);
-      return { op: 'create', path: p, data: data(o, limits), mode: m, ttlMs };
+      const d = data(o, limits);
+      if (o.acl === undefined || o.acl === null) return { op: 'create', path: p, data: d, mode: m, ttlMs };
+      return { op: 'create', path: p, data: d, mode: m, ttlMs, acl: acl(o, p, inMulti) };
     }
     case 'delete':
       return { op: 'delete', path: path(o), version: version(o) };
@@ -163,7 +195,16 @@ export function parseClientOp(body: unknown, limits: Limits = DEFAULT_LIMITS): C
       return { op: o.op, path: path(o), watch: o.watch === true };
     case 'sync':
     case 'getAllChildrenNumber':
+    case 'getACL':
       return { op: o.op, path: path(o) };
+    case 'setACL': {
+      const p = path(o);
+      // ZooKeeper fixes the ACL up before it looks at the node or the version.
+      const list = acl(o, p, false);
+      return { op: 'setACL', path: p, acl: list, version: version(o) };
+    }
+    case 'addAuth':
+      throw new ZkError('BADARGUMENTS', `addAuth authenticates a session; it needs one`);
     case 'getEphemerals': {
       // A prefix of a path, so it need not name a node ('/app/lock-' is fine).
       const prefix = o.prefix === undefined ? '/' : str(o, 'prefix');
@@ -204,6 +245,27 @@ export function parseClientOp(body: unknown, limits: Limits = DEFAULT_LIMITS): C
   }
 }
 
+/** ZooKeeper's auth packet: a scheme and its credentials (bytes; for digest, "user:password" in UTF-8). */
+function addAuth(o: Record<string, unknown>): AddAuthOp {
+  const scheme = str(o, 'scheme');
+  const v = o.auth;
+  let auth: string;
+  if (typeof v === 'string') auth = v;
+  else if (v instanceof Uint8Array) auth = Buffer.from(v).toString('utf8');
+  else throw new ZkError('BADARGUMENTS', `'auth' must be a string or bytes`);
+  // What it yields travels with every write of the session: keep it small.
+  if (scheme.length > MAX_AUTH_CHARS || auth.length > MAX_AUTH_CHARS) throw new ZkError('BADARGUMENTS', `'scheme' and 'auth' are at most ${MAX_AUTH_CHARS} characters`);
+  return { op: 'addAuth', scheme, auth };
+}
+
+/** What a session may send its actor: a client op, or one of the session's own (close, ping, addAuth). */
+export function parseSessionRequest(body: unknown, limits: Limits = DEFAULT_LIMITS): ClientOp | AddAuthOp | { op: 'close' } | { op: 'ping' } {
+  const o = requireObject(body, 'request');
+  if (o.op === 'close' || o.op === 'ping') return { op: o.op };
+  if (o.op === 'addAuth') return addAuth(o);
+  return parseClientOp(o, limits);
+}
+
 /** Fields of a session-bound request beside its op. */
 export function parseSessionFields(body: unknown): { sessionId: number; secret: string } {
   const o = requireObject(body, 'request');
@@ -215,7 +277,7 @@ export interface SessionOpenRequest {
   /** where the client hears watch events and session states: an inbox of its own */
   events?: string;
   /** resuming a session that lived on another actor */
-  resume?: { sessionId: number; secret: string; lastZxid: number; watches: WatchSet };
+  resume?: { sessionId: number; secret: string; lastZxid: number; watches: WatchSet; auth?: AddAuthOp[] };
 }
 
 /** A session actor took over a session. */
@@ -248,7 +310,14 @@ export function parseSessionOpen(body: unknown): SessionOpenRequest {
         return p;
       });
     }
-    out.resume = { sessionId: int(r, 'session', undefined, 1), secret: str(r, 'secret'), lastZxid: int(r, 'lastZxid', 0, 0), watches };
+    // Identities belong to a session's connection, as in ZooKeeper: the client gives its
+    // credentials again (as ZooKeeper's clients re-send their auth packets) and they are checked again.
+    let auth: AddAuthOp[] = [];
+    if (r.auth !== undefined) {
+      if (!Array.isArray(r.auth) || r.auth.length > MAX_AUTHS) throw new ZkError('BADARGUMENTS', `'resume.auth' must be a list of at most ${MAX_AUTHS} { scheme, auth }`);
+      auth = r.auth.map((a) => addAuth(requireObject(a, 'resume.auth entry')));
+    }
+    out.resume = { sessionId: int(r, 'session', undefined, 1), secret: str(r, 'secret'), lastZxid: int(r, 'lastZxid', 0, 0), watches, auth };
   }
   return out;
 }
@@ -277,8 +346,11 @@ export function isErrorReply(v: unknown): v is ErrorReply {
 
 // ---------- session actor <-> proposer ----------
 
-/** One write forwarded to the leader; sync asks for a barrier and carries no op. */
-export type ForwardedWrite = { sessionId: number; op: LeaderOp };
+/**
+ * One write forwarded to the leader; sync asks for a barrier and carries no op. auth: the
+ * identities the session holds (session actors are trusted peers; the leader checks ACLs with them).
+ */
+export type ForwardedWrite = { sessionId: number; op: LeaderOp; auth?: Identity[] };
 
 export interface WriteBatch {
   writes: ForwardedWrite[];
@@ -297,9 +369,19 @@ export function parseWriteBatch(body: unknown, limits: Limits): WriteBatch {
   return {
     writes: o.writes.map((w) => {
       const wo = requireObject(w, 'write');
-      return { sessionId: int(wo, 'sessionId', 0, 0), op: parseInternalOp(wo.op, limits) };
+      const write: ForwardedWrite = { sessionId: int(wo, 'sessionId', 0, 0), op: parseInternalOp(wo.op, limits) };
+      if (wo.auth !== undefined) write.auth = identities(wo.auth);
+      return write;
     }),
   };
+}
+
+function identities(v: unknown): Identity[] {
+  if (!Array.isArray(v) || v.length > MAX_ACL_ENTRIES) throw new ZkError('MARSHALLINGERROR', `'auth' must be a list of identities`);
+  return v.map((i) => {
+    const o = requireObject(i, 'identity');
+    return { scheme: str(o, 'scheme'), id: str(o, 'id') };
+  });
 }
 
 /** Forwarded ops were validated by the session actor; the leader checks again, never trusting the wire. */

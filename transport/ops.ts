@@ -1,17 +1,23 @@
 // The operations a client asks for. Validation of their wire form lives in messages.ts; these
 // are the shapes after validation, shared by the session actor, the proposer and the client.
 
+import type { Acl } from '../storage/acl.js';
 import type { CreateModeValue } from '../storage/txn.js';
 
-export type CreateOp = { op: 'create'; path: string; data: Uint8Array; mode: CreateModeValue; ttlMs: number };
+/** acl: as the client gave it (the leader fixes it up); absent: world:anyone:cdrwa, as ZooKeeper's clients default */
+export type CreateOp = { op: 'create'; path: string; data: Uint8Array; mode: CreateModeValue; ttlMs: number; acl?: Acl[] };
 export type DeleteOp = { op: 'delete'; path: string; version: number };
 export type SetDataOp = { op: 'setData'; path: string; data: Uint8Array; version: number };
 export type CheckOp = { op: 'check'; path: string; version: number };
 export type MultiSubOp = CreateOp | DeleteOp | SetDataOp | CheckOp;
 
 /** Operations that change state: they go to the leader and become transactions. */
+/** version is checked against the node's aversion; not allowed in a multi, as in ZooKeeper */
+export type SetAclOp = { op: 'setACL'; path: string; acl: Acl[]; version: number };
+
 export type WriteOp =
   | MultiSubOp
+  | SetAclOp
   | { op: 'multi'; ops: MultiSubOp[] }
   | { op: 'createSession'; timeoutMs: number; secretHash: string }
   | { op: 'closeSession' };
@@ -22,6 +28,7 @@ export type ReadOp =
   | { op: 'exists'; path: string; watch: boolean }
   | { op: 'getChildren'; path: string; watch: boolean }
   | { op: 'getAllChildrenNumber'; path: string }
+  | { op: 'getACL'; path: string }
   | { op: 'getEphemerals'; prefix: string }
   | { op: 'multiRead'; ops: MultiReadSubOp[] }
   | { op: 'sync'; path: string };
@@ -54,7 +61,10 @@ export type WatchOp =
 
 export type ClientOp = WriteOp | ReadOp | WatchOp;
 
-const LOCAL_OPS = new Set<string>(['getData', 'exists', 'getChildren', 'getAllChildrenNumber', 'getEphemerals', 'multiRead', 'addWatch', 'removeWatches']);
+/** A session authenticates (ZooKeeper's addAuth): the identities it gains belong to its connection to its actor. */
+export type AddAuthOp = { op: 'addAuth'; scheme: string; auth: string };
+
+const LOCAL_OPS = new Set<string>(['getData', 'exists', 'getChildren', 'getAllChildrenNumber', 'getACL', 'getEphemerals', 'multiRead', 'addWatch', 'removeWatches']);
 
 /** Reads and watch changes: a session actor answers them from its replica, never asking the leader. */
 export function isSessionActorOp(op: { op: string }): op is Exclude<ReadOp, { op: 'sync' }> | WatchOp {

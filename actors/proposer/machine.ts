@@ -3,6 +3,7 @@
 // zxid order once a quorum (the leader's own flushed log included) has acknowledged.
 // Pure: inputs in, outputs out; the shell does the NATS and LMDB work.
 
+import { SUPER, type Identity } from '../../storage/acl.js';
 import { ZkError } from '../../storage/errors.js';
 import type { DataTree } from '../../storage/data-tree.js';
 import type { LogEntry, TxnResult } from '../../storage/txn.js';
@@ -20,7 +21,12 @@ export interface ProposerWrite {
   sessionId: number;
   op: LeaderOp;
   target: Target;
+  /** the identities the session holds, for ACL checks; absent: none (world only) */
+  auth?: readonly Identity[];
 }
+
+/** The leader's own housekeeping (expiry, container and TTL removal) is not subject to ACLs, as in ZooKeeper. */
+const HOUSEKEEPING: readonly Identity[] = [SUPER];
 
 export type ProposerInput =
   | { kind: 'writes'; writes: ProposerWrite[]; now: number }
@@ -109,10 +115,10 @@ export class Proposer {
         return [];
       case 'tick': {
         // The leader's own writes: session expiries, then due container and TTL removals.
-        const own: ProposerWrite[] = this.sessions.takeExpired(input.now).map((sessionId) => ({ sessionId, op: { op: 'closeSession' }, target: undefined }));
+        const own: ProposerWrite[] = this.sessions.takeExpired(input.now).map((sessionId) => ({ sessionId, op: { op: 'closeSession' }, target: undefined, auth: HOUSEKEEPING }));
         if (input.now >= this.nextReap) {
           this.nextReap = input.now + (this.config.reapEveryMs ?? 10_000);
-          for (const op of reapable(this.tree, input.now, REAP_LIMIT)) own.push({ sessionId: 0, op, target: undefined });
+          for (const op of reapable(this.tree, input.now, REAP_LIMIT)) own.push({ sessionId: 0, op, target: undefined, auth: HOUSEKEEPING });
         }
         return own.length > 0 ? this.onWrites(own, input.now) : [];
       }
@@ -140,7 +146,7 @@ export class Proposer {
         continue;
       }
       const zxid = sameEpoch ? this.lastProposed + 1 : makeZxid(this.config.epoch, 1);
-      const prepared = this.view.prepare(w.op, { zxid, time: now, sessionId: w.sessionId });
+      const prepared = this.view.prepare(w.op, { zxid, time: now, sessionId: w.sessionId, identities: w.auth ?? [] });
       if ('error' in prepared) {
         // Answered only once what it was checked against has committed: an error that
         // depended on a write lost with this leader must never reach a client.

@@ -3,15 +3,17 @@
 // committed tree plus change records for the proposed transactions, which carry stats
 // only (never children sets), so a create under a huge parent stays O(1).
 
+import { checkAcl, DEFAULT_ACL, fixupAcl, Perms, type Acl, type Identity } from '../../storage/acl.js';
 import { ZkError, type ErrorName } from '../../storage/errors.js';
 import type { DataTree } from '../../storage/data-tree.js';
 import { parentOf } from '../../storage/paths.js';
 import { modeIsSequential, modeKind, type NodeKind, type Stat, type Txn } from '../../storage/txn.js';
-import { ANY_VERSION, type MultiSubOp, type WriteOp } from '../../transport/ops.js';
+import { ANY_VERSION, type MultiSubOp, type SetAclOp, type WriteOp } from '../../transport/ops.js';
 
 interface NodeRecord {
   stat: Stat;
   kind: NodeKind;
+  acl: readonly Acl[];
 }
 
 /** What a proposed transaction did to a path: null when it deleted it. */
@@ -25,6 +27,8 @@ export interface PrepareContext {
   time: number;
   /** 0 for a sessionless request */
   sessionId: number;
+  /** who asks: the identities its session holds (none: world only; SUPER for the leader's own housekeeping) */
+  identities: readonly Identity[];
 }
 
 export type Prepared = { txn: Txn } | { error: ZkError };
@@ -84,7 +88,7 @@ export class PendingView {
     const rec = layer.get(path) ?? this.changes.get(path);
     if (rec) return rec.node;
     const stat = this.tree.exists(path);
-    return stat ? { stat, kind: this.tree.kindOf(path)! } : null;
+    return stat ? { stat, kind: this.tree.kindOf(path)!, acl: this.tree.aclOf(path) } : null;
   }
 
   private require(path: string, layer: Map<string, ChangeRecord>): NodeRecord {
@@ -101,6 +105,8 @@ export class PendingView {
         return this.closeSession(ctx, layer);
       case 'multi':
         return this.multi(op.ops, ctx, layer, newEphemerals);
+      case 'setACL':
+        return this.setAcl(op, ctx, layer);
       default:
         return this.subOp(op, ctx, layer, newEphemerals);
     }
@@ -115,26 +121,33 @@ export class PendingView {
         if (kind !== 'ttl' && op.ttlMs !== 0) throw new ZkError('BADARGUMENTS', 'ttl is only for the TTL modes');
         if (op.data.length > this.maxDataBytes) throw new ZkError('BADARGUMENTS', `data is ${op.data.length} bytes, over the limit of ${this.maxDataBytes}`);
         if (kind === 'ephemeral' && ctx.sessionId === 0) throw new ZkError('BADARGUMENTS', 'ephemeral nodes need a session');
+        // ZooKeeper's order: the ACL is fixed up, then the parent found, then CREATE on it checked.
+        const acl = fixupAcl(op.path, op.acl ?? DEFAULT_ACL, ctx.identities);
         const parentPath = parentOf(op.path);
         const parent = this.require(parentPath, layer);
+        checkAcl(parent.acl, Perms.CREATE, ctx.identities, parentPath);
         const path = modeIsSequential(op.mode) ? op.path + String(parent.stat.cversion).padStart(10, '0') : op.path;
         if (this.lookup(path, layer)) throw new ZkError('NODEEXISTS', path);
         if (parent.kind === 'ephemeral') throw new ZkError('NOCHILDRENFOREPHEMERALS', parentPath);
         const ephemeralOwner = kind === 'ephemeral' ? ctx.sessionId : 0;
         const parentCVersion = parent.stat.cversion + 1;
-        layer.set(parentPath, { zxid, node: { kind: parent.kind, stat: { ...parent.stat, cversion: parentCVersion, pzxid: zxid, numChildren: parent.stat.numChildren + 1 } } });
+        layer.set(parentPath, { zxid, node: { ...parent, stat: { ...parent.stat, cversion: parentCVersion, pzxid: zxid, numChildren: parent.stat.numChildren + 1 } } });
         layer.set(path, {
           zxid,
           node: {
             kind,
+            acl,
             stat: { czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0, ephemeralOwner, dataLength: op.data.length, numChildren: 0, pzxid: zxid },
           },
         });
         if (kind === 'ephemeral') newEphemerals.push(path);
-        return { type: 'create', path, data: op.data, kind, ephemeralOwner, ttlMs: op.ttlMs, parentCVersion };
+        return { type: 'create', path, data: op.data, kind, ephemeralOwner, ttlMs: op.ttlMs, parentCVersion, acl };
       }
       case 'delete': {
         if (op.path === '/') throw new ZkError('BADARGUMENTS', 'the root cannot be deleted');
+        // DELETE is the parent's permission, checked before the node is looked for.
+        const parentPath = parentOf(op.path);
+        checkAcl(this.require(parentPath, layer).acl, Perms.DELETE, ctx.identities, parentPath);
         const node = this.require(op.path, layer);
         checkVersion(node, op.version, op.path);
         if (node.stat.numChildren > 0) throw new ZkError('NOTEMPTY', op.path);
@@ -144,13 +157,15 @@ export class PendingView {
       case 'setData': {
         if (op.data.length > this.maxDataBytes) throw new ZkError('BADARGUMENTS', `data is ${op.data.length} bytes, over the limit of ${this.maxDataBytes}`);
         const node = this.require(op.path, layer);
+        checkAcl(node.acl, Perms.WRITE, ctx.identities, op.path);
         checkVersion(node, op.version, op.path);
         const version = node.stat.version + 1;
-        layer.set(op.path, { zxid, node: { kind: node.kind, stat: { ...node.stat, version, mzxid: zxid, mtime: time, dataLength: op.data.length } } });
+        layer.set(op.path, { zxid, node: { ...node, stat: { ...node.stat, version, mzxid: zxid, mtime: time, dataLength: op.data.length } } });
         return { type: 'setData', path: op.path, data: op.data, version };
       }
       case 'check': {
         const node = this.require(op.path, layer);
+        checkAcl(node.acl, Perms.READ, ctx.identities, op.path);
         checkVersion(node, op.version, op.path);
         return { type: 'check', path: op.path, version: node.stat.version };
       }
@@ -160,8 +175,21 @@ export class PendingView {
   private markDeleted(path: string, zxid: number, layer: Map<string, ChangeRecord>): void {
     const parentPath = parentOf(path);
     const parent = this.require(parentPath, layer);
-    layer.set(parentPath, { zxid, node: { kind: parent.kind, stat: { ...parent.stat, pzxid: Math.max(parent.stat.pzxid, zxid), numChildren: parent.stat.numChildren - 1 } } });
+    layer.set(parentPath, { zxid, node: { ...parent, stat: { ...parent.stat, pzxid: Math.max(parent.stat.pzxid, zxid), numChildren: parent.stat.numChildren - 1 } } });
     layer.set(path, { zxid, node: null });
+  }
+
+  /** As ZooKeeper: fix the ACL up, find the node, ADMIN on it, then the version against its aversion. */
+  private setAcl(op: SetAclOp, ctx: PrepareContext, layer: Map<string, ChangeRecord>): Txn {
+    const acl = fixupAcl(op.path, op.acl, ctx.identities);
+    const node = this.require(op.path, layer);
+    checkAcl(node.acl, Perms.ADMIN, ctx.identities, op.path);
+    if (op.version !== ANY_VERSION && op.version !== node.stat.aversion) {
+      throw new ZkError('BADVERSION', `${op.path} is at ACL version ${node.stat.aversion}, not ${op.version}`);
+    }
+    const aversion = node.stat.aversion + 1;
+    layer.set(op.path, { zxid: ctx.zxid, node: { kind: node.kind, acl, stat: { ...node.stat, aversion } } });
+    return { type: 'setACL', path: op.path, acl, aversion };
   }
 
   /** All or nothing: later ops see earlier ones; a failure reports per op as ZooKeeper does. */

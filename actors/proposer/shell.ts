@@ -113,7 +113,7 @@ export class ProposerShell {
     this.feed({
       kind: 'writes',
       now: this.clock.now(),
-      writes: batch.writes.map((w, index) => ({ sessionId: w.sessionId, op: w.op, target: { batch: pending, index } satisfies BatchTarget })),
+      writes: batch.writes.map((w, index) => ({ sessionId: w.sessionId, op: w.op, auth: w.auth, target: { batch: pending, index } satisfies BatchTarget })),
     });
   }
 

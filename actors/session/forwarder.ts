@@ -30,7 +30,13 @@ function writeBytes(w: ForwardedWrite): number {
   const op = w.op;
   const ops = op.op === 'multi' ? op.ops : [op];
   let bytes = 128;
-  for (const o of ops) bytes += 128 + ('data' in o ? o.data.length : 0) + ('path' in o ? o.path.length * 3 : 0);
+  for (const o of ops) bytes += 128 + ('data' in o ? o.data.length : 0) + ('path' in o ? o.path.length * 3 : 0) + ('acl' in o && o.acl ? aclBytes(o.acl) : 0);
+  return bytes + (w.auth ? aclBytes(w.auth) : 0);
+}
+
+function aclBytes(entries: readonly { scheme: string; id: string }[]): number {
+  let bytes = 0;
+  for (const e of entries) bytes += 32 + (e.scheme.length + e.id.length) * 3;
   return bytes;
 }
 

@@ -4,15 +4,16 @@
 // opened on one actor can be resumed on any other: its secret's hash is replicated with it.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { authenticate, isValidAddress, type Identity } from '../../storage/acl.js';
 import { errorName, ZkError } from '../../storage/errors.js';
 import type { Txn, TxnResult } from '../../storage/txn.js';
 import type { Bus, BusMessage, Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import {
-  decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionFields, parseSessionMoved, parseSessionOpen,
+  decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionFields, parseSessionMoved, parseSessionOpen, parseSessionRequest,
   type ErrorReply, type Format, type Limits, type SessionOpenRequest, type WriteOutcome,
 } from '../../transport/messages.js';
-import { isSessionActorOp, type ClientOp, type ReadOp, type WatchEvent, type RemovableWatch, type WatchOp, type WatchSet } from '../../transport/ops.js';
+import { isSessionActorOp, type AddAuthOp, type ClientOp, type ReadOp, type WatchEvent, type RemovableWatch, type WatchOp, type WatchSet } from '../../transport/ops.js';
 import { SESSION_QUEUE, type Subjects } from '../../transport/subjects.js';
 import { Replica } from './replica.js';
 import { WriteForwarder } from './forwarder.js';
@@ -35,6 +36,8 @@ export interface SessionActorOptions {
    * requests (a gateway, whose sessions come in over TCP through the local front-end).
    */
   natsEntryPoints?: boolean;
+  /** "user:base64(sha1(user:password))": a session that authenticates as it passes every ACL (ZooKeeper's superDigest) */
+  superDigest?: string;
 }
 
 /** Where a session held for an in-process front-end (the ZooKeeper gateway) hears what NATS clients hear on their inbox. */
@@ -52,7 +55,9 @@ export type LocalRequest =
   /** ZooKeeper's setWatches: re-register watches, firing at once what changed since relativeZxid */
   | { op: 'setWatches'; watches: WatchSet; relativeZxid: number }
   /** ZooKeeper's checkWatches: NOWATCHER unless the session holds a watch of one of these types */
-  | { op: 'checkWatches'; path: string; types: RemovableWatch[] };
+  | { op: 'checkWatches'; path: string; types: RemovableWatch[] }
+  /** ZooKeeper's auth packet, in the session's order: AUTHFAILED for a scheme other than digest */
+  | AddAuthOp;
 
 export interface LocalSessionInfo { sessionId: number; secret: string; timeout: number; zxid: number }
 
@@ -111,9 +116,14 @@ interface LocalSession {
   closing: boolean;
   received: number;
   sent: number;
+  /** what addAuth gave it, for ACL checks here and on the leader; they belong to this actor's hold of it */
+  identities?: Identity[];
+  /** the client's network address, when the front-end knows it (a gateway): the ip scheme matches it */
+  address?: string;
 }
 
 const RESUME_WAIT_MS = 5000;
+const MAX_IDENTITIES = 32;
 
 function secretHash(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -231,8 +241,13 @@ export class SessionActor implements LocalFrontEnd {
     if (!known || known.secretHash !== secretHash(secret)) {
       throw new ZkError('SESSIONEXPIRED', `session 0x${sessionId.toString(16)} has expired`);
     }
+    // Identities belong to the connection: the new one holds what its client authenticates again.
+    const identities = (req.resume!.auth ?? []).flatMap((a) => authenticate(a.scheme, a.auth, this.opts.superDigest));
     const existing = this.sessions.get(sessionId);
     const session: LocalSession = existing ?? { secret, timeoutMs: known.timeoutMs, lastHeard: 0, queue: [], closing: false, received: 0, sent: 0 };
+    session.identities = [];
+    session.address = undefined;
+    this.addIdentities(session, identities);
     session.lastHeard = Date.now();
     const previous = session.sink;
     session.events = req.events;
@@ -301,7 +316,7 @@ export class SessionActor implements LocalFrontEnd {
     let format: Format = 'msgpack';
     let sessionId: number;
     let session: LocalSession | undefined;
-    let op: ClientOp | { op: 'close' } | { op: 'ping' };
+    let op: ReturnType<typeof parseSessionRequest>;
     try {
       const decoded = decodeBody(msg.data);
       format = decoded.format;
@@ -314,8 +329,7 @@ export class SessionActor implements LocalFrontEnd {
       if (!session || session.secret !== fields.secret) {
         throw new ZkError('SESSIONEXPIRED', `session 0x${sessionId.toString(16)} is not open on this actor`);
       }
-      const name = (decoded.body as { op?: unknown }).op;
-      op = name === 'close' || name === 'ping' ? { op: name } : parseClientOp(decoded.body, this.opts.limits);
+      op = parseSessionRequest(decoded.body, this.opts.limits);
       session.lastHeard = Date.now();
     } catch (err) {
       this.send(reply, format, errorReply(err));
@@ -325,7 +339,8 @@ export class SessionActor implements LocalFrontEnd {
   }
 
   private enqueue(sessionId: number, session: LocalSession, op: LocalRequest, reply: QueuedRequest['reply'], format: Format): void {
-    const isRead = op.op === 'ping' || op.op === 'setWatches' || op.op === 'checkWatches' || isSessionActorOp(op);
+    // addAuth too: the writes before it leave without its identities, the ones after with them.
+    const isRead = op.op === 'ping' || op.op === 'setWatches' || op.op === 'checkWatches' || op.op === 'addAuth' || isSessionActorOp(op);
     session.received++;
     session.queue.push({ op: op.op, at: performance.now(), isRead, run: () => this.run(sessionId, session, op), reply, format, started: false });
     this.pump(session);
@@ -344,7 +359,14 @@ export class SessionActor implements LocalFrontEnd {
         return op.types.some((type) => this.watches.has(sessionId, op.path, type))
           ? { zxid: this.replica.lastApplied }
           : errorReply(new ZkError('NOWATCHER', `no ${op.types.join('/')} watch on ${op.path}`));
-      default: return this.execute(sessionId, op);
+      case 'addAuth':
+        try {
+          this.addIdentities(session, authenticate(op.scheme, op.auth, this.opts.superDigest));
+          return { zxid: this.replica.lastApplied };
+        } catch (err) {
+          return errorReply(err);
+        }
+      default: return this.execute(sessionId, op, this.identitiesOf(session));
     }
   }
 
@@ -375,6 +397,31 @@ export class SessionActor implements LocalFrontEnd {
     }
     session.lastHeard = Date.now();
     this.enqueue(sessionId, session, request, deliver, 'msgpack');
+  }
+
+  /**
+   * The client's network address, for the ip scheme (a gateway knows it; NATS does not tell
+   * it, so a NATS client's session has none). undefined clears it.
+   */
+  setAddress(sessionId: number, address: string | undefined): void {
+    const session = this.sessions.get(sessionId);
+    if (!session) throw new ZkError('SESSIONEXPIRED', `session 0x${sessionId.toString(16)} is not open on this actor`);
+    if (address !== undefined && !isValidAddress(address)) throw new ZkError('BADARGUMENTS', `'${address}' is not an IP address`);
+    session.address = address;
+  }
+
+  /** Identities the session holds: what addAuth gave it, and its address as an ip identity. */
+  private identitiesOf(session: LocalSession): Identity[] {
+    const ids = session.identities ?? [];
+    return session.address === undefined ? ids : [...ids, { scheme: 'ip', id: session.address }];
+  }
+
+  /** A connection's authInfo holds each identity once; the list is bounded, as it travels with every write. */
+  private addIdentities(session: LocalSession, added: Identity[]): void {
+    const ids = session.identities ?? [];
+    const fresh = added.filter((a) => !ids.some((i) => i.scheme === a.scheme && i.id === a.id));
+    if (ids.length + fresh.length > MAX_IDENTITIES) throw new ZkError('BADARGUMENTS', `a session holds at most ${MAX_IDENTITIES} identities`);
+    session.identities = [...ids, ...fresh];
   }
 
   localDetach(sessionId: number, sink: LocalSink): void {
@@ -426,14 +473,14 @@ export class SessionActor implements LocalFrontEnd {
   }
 
   /** Runs one operation for a session (0: sessionless) and returns the reply body. */
-  private async execute(sessionId: number, op: ClientOp): Promise<object> {
+  private async execute(sessionId: number, op: ClientOp, identities: Identity[] = []): Promise<object> {
     try {
       switch (op.op) {
         case 'getData':
         case 'exists':
         case 'getChildren': {
           if (op.watch && sessionId === 0) throw new ZkError('BADARGUMENTS', 'watches need a session');
-          const reply = readReply(this.replica.tree, op, sessionId);
+          const reply = readReply(this.replica.tree, op, sessionId, identities);
           // Registered at the state the reply shows: the next change to it fires.
           if (op.watch) this.watchFor(sessionId, op, (reply as { stat?: unknown }).stat != null);
           return { ...reply, zxid: this.replica.lastApplied };
@@ -441,13 +488,14 @@ export class SessionActor implements LocalFrontEnd {
         case 'getAllChildrenNumber':
         case 'getEphemerals':
         case 'multiRead':
-          return { ...readReply(this.replica.tree, op, sessionId), zxid: this.replica.lastApplied };
+        case 'getACL':
+          return { ...readReply(this.replica.tree, op, sessionId, identities), zxid: this.replica.lastApplied };
         case 'addWatch':
         case 'removeWatches':
           if (sessionId === 0) throw new ZkError('BADARGUMENTS', 'watches need a session');
           return this.changeWatches(sessionId, op);
         default: {
-          const outcome: WriteOutcome = await this.forwarder.forward({ sessionId, op });
+          const outcome: WriteOutcome = await this.forwarder.forward(identities.length > 0 ? { sessionId, op, auth: identities } : { sessionId, op });
           if (isErrorReply(outcome)) return outcome;
           // Answer only once our replica shows the write, so this session's next read sees it.
           await this.replica.waitFor(outcome.zxid);
