@@ -19,6 +19,9 @@ test.before(async () => {
   subjects = new Subjects(cluster.ensemble);
   zk = await cluster.client();
   await zk.create('/keep', 'same');
+  // Readable by anyone, changeable by its owner only; /hidden not even readable.
+  await zk.create('/guarded', 'mine', { acl: [{ perms: 1, scheme: 'world', id: 'anyone' }, { perms: 31, scheme: 'digest', id: 'owner:hash' }] });
+  await zk.create('/hidden', 'mine', { acl: [{ perms: 31, scheme: 'digest', id: 'owner:hash' }] });
   digestBefore = await treeDigest();
 });
 
@@ -32,8 +35,13 @@ test.after(async () => {
 async function treeDigest(): Promise<string> {
   const lines: string[] = [];
   const walk = async (path: string) => {
-    const { data, stat } = await zk.getData(path);
-    lines.push(`${path} ${Buffer.from(data).toString('base64')} ${stat.mzxid} ${stat.version} ${stat.cversion}`);
+    if (path === '/hidden') {
+      lines.push(`${path} ${JSON.stringify(await zk.exists(path))}`);
+      return;
+    }
+    const { acl, stat } = await zk.getACL(path);
+    const { data } = await zk.getData(path);
+    lines.push(`${path} ${Buffer.from(data).toString('base64')} ${JSON.stringify(acl)} ${JSON.stringify(stat)}`);
     for (const c of await zk.getChildren(path)) await walk(path === '/' ? `/${c}` : `${path}/${c}`);
   };
   await walk('/');
@@ -92,6 +100,39 @@ const cases: [string, Uint8Array, string][] = [
   ['getAllChildrenNumber without a path', encode({ op: 'getAllChildrenNumber' }), 'BADARGUMENTS'],
   ['check outside multi', encode({ op: 'check', path: '/keep', version: 0 }), 'BADARGUMENTS'],
   ['bad base64 in JSON', json('{"op":"setData","path":"/keep","dataBase64":"!!"}'), 'BADARGUMENTS'],
+  // ACLs: a wrongly typed field is BADARGUMENTS; an ACL ZooKeeper refuses is INVALIDACL.
+  ['acl not a list', encode({ op: 'create', path: '/x', acl: 'open' }), 'BADARGUMENTS'],
+  ['acl entry not a map', encode({ op: 'create', path: '/x', acl: [7] }), 'BADARGUMENTS'],
+  ['acl perms not an integer', encode({ op: 'create', path: '/x', acl: [{ perms: 'cdrwa', scheme: 'world', id: 'anyone' }] }), 'BADARGUMENTS'],
+  ['acl perms fractional', encode({ op: 'create', path: '/x', acl: [{ perms: 1.5, scheme: 'world', id: 'anyone' }] }), 'BADARGUMENTS'],
+  ['acl scheme missing', encode({ op: 'create', path: '/x', acl: [{ perms: 31, id: 'anyone' }] }), 'BADARGUMENTS'],
+  ['acl id of the wrong type', encode({ op: 'create', path: '/x', acl: [{ perms: 31, scheme: 'world', id: 1 }] }), 'BADARGUMENTS'],
+  ['acl over its size limit', encode({ op: 'create', path: '/x', acl: [{ perms: 1, scheme: 'digest', id: `u:${'h'.repeat(20_000)}` }] }), 'BADARGUMENTS'],
+  ['acl empty', encode({ op: 'create', path: '/x', acl: [] }), 'INVALIDACL'],
+  ['acl perms outside ALL', encode({ op: 'create', path: '/x', acl: [{ perms: 32, scheme: 'world', id: 'anyone' }] }), 'INVALIDACL'],
+  ['acl negative perms', encode({ op: 'create', path: '/x', acl: [{ perms: -1, scheme: 'world', id: 'anyone' }] }), 'INVALIDACL'],
+  ['acl unknown scheme', encode({ op: 'create', path: '/x', acl: [{ perms: 31, scheme: 'kerberos', id: 'me' }] }), 'INVALIDACL'],
+  ['acl world but not anyone', encode({ op: 'create', path: '/x', acl: [{ perms: 31, scheme: 'world', id: 'everybody' }] }), 'INVALIDACL'],
+  ['acl digest id without a hash', encode({ op: 'create', path: '/x', acl: [{ perms: 31, scheme: 'digest', id: 'bob' }] }), 'INVALIDACL'],
+  ['acl ip id not an address', encode({ op: 'create', path: '/x', acl: [{ perms: 31, scheme: 'ip', id: '10.0.0.300' }] }), 'INVALIDACL'],
+  ['acl ip prefix too long', encode({ op: 'create', path: '/x', acl: [{ perms: 31, scheme: 'ip', id: '10.0.0.0/40' }] }), 'INVALIDACL'],
+  ['acl auth without identities', encode({ op: 'create', path: '/x', acl: [{ perms: 31, scheme: 'auth', id: '' }] }), 'INVALIDACL'],
+  ['acl in JSON, unknown scheme', json('{"op":"create","path":"/x","acl":[{"perms":31,"scheme":"sasl","id":"me"}]}'), 'INVALIDACL'],
+  ['multi create with a bad acl', encode({ op: 'multi', ops: [{ op: 'create', path: '/m1' }, { op: 'create', path: '/m2', acl: [] }] }), 'INVALIDACL'],
+  ['setACL without an acl', encode({ op: 'setACL', path: '/keep', version: 0 }), 'BADARGUMENTS'],
+  ['setACL with a bad version', encode({ op: 'setACL', path: '/keep', acl: [{ perms: 31, scheme: 'world', id: 'anyone' }], version: 'now' }), 'BADARGUMENTS'],
+  ['setACL with an invalid acl', encode({ op: 'setACL', path: '/keep', acl: [{ perms: 31, scheme: 'digest', id: 'a:b:c' }] }), 'INVALIDACL'],
+  ['setACL without permission', encode({ op: 'setACL', path: '/guarded', acl: [{ perms: 31, scheme: 'world', id: 'anyone' }] }), 'NOAUTH'],
+  ['setACL at a wrong aversion', encode({ op: 'setACL', path: '/keep', acl: [{ perms: 31, scheme: 'world', id: 'anyone' }], version: 4 }), 'BADVERSION'],
+  ['setACL in a multi', encode({ op: 'multi', ops: [{ op: 'setACL', path: '/keep', acl: [{ perms: 31, scheme: 'world', id: 'anyone' }] }] }), 'UNIMPLEMENTED'],
+  ['getACL without a path', encode({ op: 'getACL' }), 'BADARGUMENTS'],
+  ['getACL of a missing node', encode({ op: 'getACL', path: '/nope' }), 'NONODE'],
+  ['getData refused by an ACL', encode({ op: 'getData', path: '/hidden' }), 'NOAUTH'],
+  ['getACL refused by an ACL', encode({ op: 'getACL', path: '/hidden' }), 'NOAUTH'],
+  ['create under a node that refuses CREATE', encode({ op: 'create', path: '/guarded/x' }), 'NOAUTH'],
+  ['delete under a node that refuses DELETE', encode({ op: 'delete', path: '/guarded/x' }), 'NOAUTH'],
+  ['setData refused by an ACL', encode({ op: 'setData', path: '/guarded', data: 'x' }), 'NOAUTH'],
+  ['addAuth without a session', encode({ op: 'addAuth', scheme: 'digest', auth: 'u:p' }), 'BADARGUMENTS'],
 ];
 
 for (const [name, payload, code] of cases) {
@@ -105,6 +146,24 @@ test('session API: a request for a session that does not exist is SESSIONEXPIRED
   expectError(await raw(subjects.sessionActor(actor), encode({ op: 'create', path: '/ghost', session: 123456, secret: 'x' })), 'SESSIONEXPIRED');
   expectError(await raw(subjects.sessionActor(actor), encode({ op: 'create', path: '/ghost', session: zk.sessionId, secret: 'wrong' })), 'SESSIONEXPIRED');
   expectError(await raw(subjects.sessionActor(actor), encode({ op: 'create', path: '/ghost' })), 'BADARGUMENTS');
+});
+
+test('session API: addAuth with a bad field is BADARGUMENTS, with a scheme nobody provides AUTHFAILED', async () => {
+  const { actor } = (zk as unknown as { session: { actor: string } }).session;
+  const session = { session: zk.sessionId, secret: (zk as unknown as { session: { secret: string } }).session.secret };
+  expectError(await raw(subjects.sessionActor(actor), encode({ ...session, op: 'addAuth', scheme: 'digest' })), 'BADARGUMENTS');
+  expectError(await raw(subjects.sessionActor(actor), encode({ ...session, op: 'addAuth', scheme: 7, auth: 'u:p' })), 'BADARGUMENTS');
+  expectError(await raw(subjects.sessionActor(actor), encode({ ...session, op: 'addAuth', scheme: 'digest', auth: 'x'.repeat(2000) })), 'BADARGUMENTS');
+  expectError(await raw(subjects.sessionActor(actor), encode({ ...session, op: 'addAuth', scheme: 'ip', auth: '127.0.0.1' })), 'AUTHFAILED');
+  expectError(await raw(subjects.sessionActor(actor), encode({ ...session, op: 'addAuth', scheme: 'kerberos', auth: 'me' })), 'AUTHFAILED');
+  expectError(await raw(subjects.sessionActor(actor), encode({ ...session, op: 'getData', path: '/hidden' })), 'NOAUTH');
+  assert.is(zk.sessionState, 'connected');
+});
+
+test('session resume with malformed credentials is BADARGUMENTS', async () => {
+  const resume = { session: zk.sessionId, secret: 'whatever', lastZxid: 0 };
+  expectError(await raw(subjects.sessionOpen, encode({ resume: { ...resume, auth: 'u:p' } })), 'BADARGUMENTS');
+  expectError(await raw(subjects.sessionOpen, encode({ resume: { ...resume, auth: [{ scheme: 'digest' }] } })), 'BADARGUMENTS');
 });
 
 test('session open with a bad timeout is BADARGUMENTS', async () => {

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { encode } from '../transport/codec.js';
 import {
   decodeBody, parseClientOp, parseCommittedBatch, parseLogFetch, parsePeerMessage, parseSessionFields,
-  parseSessionOpen, parseSnapshotChunkRequest, parseTouches, parseWriteBatch, DEFAULT_LIMITS,
+  parseSessionOpen, parseSessionRequest, parseSnapshotChunkRequest, parseTouches, parseWriteBatch, DEFAULT_LIMITS,
 } from '../transport/messages.js';
 import { ZkError } from '../storage/errors.js';
 import { NatsBus } from '../transport/nats-bus.js';
@@ -26,6 +26,13 @@ const SEEDS: unknown[] = [
   { type: 'snapChunk', epoch: 1, zxid: 1, index: 0, total: 1, chunk: new Uint8Array([1]) },
   { afterZxid: 3, limit: 10 },
   { sessions: [1, 2, 3] },
+  { op: 'create', path: '/acl', acl: [{ perms: 31, scheme: 'digest', id: 'bob:hash' }, { perms: 1, scheme: 'ip', id: '10.0.0.0/8' }] },
+  { op: 'setACL', path: '/acl', acl: [{ perms: 1, scheme: 'world', id: 'anyone' }], version: 0 },
+  { op: 'getACL', path: '/acl' },
+  { op: 'addAuth', scheme: 'digest', auth: 'bob:pw', session: 5, secret: 'abc' },
+  { resume: { session: 5, secret: 'abc', lastZxid: 3, auth: [{ scheme: 'digest', auth: 'bob:pw' }] }, timeout: 4000 },
+  { writes: [{ sessionId: 5, auth: [{ scheme: 'digest', id: 'bob:hash' }], op: { op: 'setACL', path: '/acl', acl: [{ perms: 31, scheme: 'auth', id: '' }], version: -1 } }] },
+  { prevZxid: 1, leader: 1, epoch: 1, entries: [{ zxid: 2, time: 1, sessionId: 0, txn: { type: 'setACL', path: '/acl', acl: [{ perms: 1, scheme: 'world', id: 'anyone' }], aversion: 1 } }] },
 ];
 
 const WEIRD: unknown[] = [null, -1, 2 ** 60, 1.5, NaN, '', 'x'.repeat(300), [], {}, [[[[[[]]]]]], new Uint8Array(3), true, { a: { b: { c: {} } } }];
@@ -66,6 +73,7 @@ const PARSERS: [string, (body: unknown) => unknown][] = [
   ['parseCommittedBatch', parseCommittedBatch],
   ['parsePeerMessage', parsePeerMessage],
   ['parseSessionFields', parseSessionFields],
+  ['parseSessionRequest', (b) => parseSessionRequest(b, DEFAULT_LIMITS)],
   ['parseSessionOpen', parseSessionOpen],
   ['parseLogFetch', parseLogFetch],
   ['parseSnapshotChunkRequest', parseSnapshotChunkRequest],
@@ -212,6 +220,10 @@ test('the client library refuses wrong types with a ZkError and sends nothing th
       ['multiRead', [{}]], ['sync', [42]], ['getAllChildrenNumber', [false]], ['getEphemerals', [3]], ['removeWatches', ['/typed', 'sideways']],
       ['addWatch', ['/typed', () => undefined, 'sometimes']], ['addWatch', ['/typed', 'not a function']], ['create', ['/typed/' + 'x'.repeat(5000)]],
       ['setData', ['/typed', new Uint8Array(2 * 1024 * 1024)]],
+      ['create', ['/typed/c', 'x', { acl: 'open' }]], ['create', ['/typed/c', 'x', { acl: [] }]], ['create', ['/typed/c', 'x', { acl: [{ perms: 'all' }] }]],
+      ['create', ['/typed/c', 'x', { acl: [{ perms: 31, scheme: 'auth', id: '' }] }]], ['getACL', [9]], ['setACL', ['/typed', 'open']],
+      ['setACL', ['/typed', [{ perms: 99, scheme: 'world', id: 'anyone' }]]], ['setACL', ['/typed', [{ perms: 31, scheme: 'world', id: 'anyone' }], 'v']],
+      ['addAuth', [5, 'u:p']], ['addAuth', ['digest', { user: 'u' }]], ['addAuth', ['kerberos', 'u:p']],
     ];
     console.log(`fuzz: ${calls.length} wrong-typed client calls`);
     for (const [method, args] of calls) {
