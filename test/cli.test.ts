@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { completions, splitWords } from '../bin/cli/shell.js';
+import { digestOf } from '../storage/acl.js';
 import { Cluster, CLI, runCli } from './harness/processes.js';
 
 let cluster: Cluster;
@@ -217,7 +218,7 @@ test('tab completion offers commands, then the children of the typed parent', as
   await cli('create', '/comp/beta');
   const zk = await cluster.client();
   try {
-    assert.equal(await completions(zk, 'ge'), [['get', 'getEphemerals', 'getAllChildrenNumber'], 'ge']);
+    assert.equal(await completions(zk, 'ge'), [['get', 'getEphemerals', 'getAcl', 'getAllChildrenNumber'], 'ge']);
     assert.equal(await completions(zk, 'ls /comp/a'), [['/comp/alpha', '/comp/apple'], '/comp/a']);
     assert.equal(await completions(zk, 'get -s /co'), [['/comp'], '/co']);
     assert.equal(await completions(zk, 'get /absent/x'), [[], '/absent/x']);
@@ -225,6 +226,32 @@ test('tab completion offers commands, then the children of the typed parent', as
     await zk.close();
   }
   assert.equal(splitWords(`set /a "two words" 'and more' plain`), ['set', '/a', 'two words', 'and more', 'plain']);
+});
+
+test('ACLs: create with an acl, getAcl as zkCli prints it, NOAUTH until addauth, setAcl -v', async () => {
+  const bob = digestOf('bob:pw');
+  assert.equal(await cli('create', '/acl-cli', 'x', `digest:${bob}:cdrwa,world:anyone:r`), { code: 0, stdout: '/acl-cli\n', stderr: '' });
+  const shown = await cli('getAcl', '/acl-cli');
+  assert.is(shown.code, 0);
+  assert.is(shown.stdout, "'digest,'bob:x\n: cdrwa\n'world,'anyone\n: r\n", 'the hash hidden from a reader without ADMIN');
+  const refused = await cli('set', '/acl-cli', 'y');
+  assert.is(refused.code, 1);
+  assert.match(refused.stderr, /^NOAUTH/);
+  const script = ['addauth digest bob:pw', 'set /acl-cli y', 'getAcl /acl-cli', 'setAcl -v 1 /acl-cli world:anyone:cdrwa', 'setAcl -s -v 0 /acl-cli world:anyone:cdrwa', 'addauth kerberos me'].join('\n');
+  const run = startCli([], script);
+  assert.is(await run.exited, 1, 'two commands failed');
+  assert.match(run.seen.stdout, new RegExp(`^'digest,'${bob.replace(/[+/=]/g, '\\$&')}\n: cdrwa\n'world,'anyone\n: r\n`));
+  assert.match(run.seen.stdout, /aversion: 1/);
+  assert.match(run.seen.stderr, /^BADVERSION.*\nAUTHFAILED/);
+  assert.is((await cli('get', '/acl-cli')).stdout, 'y\n');
+  assert.is((await cli('set', '/acl-cli', 'open')).code, 0, 'world:anyone:cdrwa now');
+  const bad = await cli('setAcl', '/acl-cli', 'world:anyone');
+  assert.is(bad.code, 2);
+  assert.match(bad.stderr, /scheme:id:perms/);
+  assert.is((await cli('setAcl', '/acl-cli', 'world:anyone:rx')).code, 2, 'x is not a perm');
+  const invalid = await cli('create', '/acl-bad', '', 'sasl:me:cdrwa');
+  assert.is(invalid.code, 1);
+  assert.match(invalid.stderr, /^INVALIDACL/);
 });
 
 test('every command answers --help with its usage, exit 0', async () => {

@@ -3,7 +3,8 @@
 // leaves print their events when they fire.
 
 import { parseArgs } from 'node:util';
-import { BadArgumentsError, CreateMode, NoNodeError, NotEmptyError, type Client, type CreateModeValue, type RemovableWatch, type WatchEvent } from '../../client/index.js';
+import { BadArgumentsError, CreateMode, NoNodeError, NotEmptyError, type Acl, type Client, type CreateModeValue, type RemovableWatch, type WatchEvent } from '../../client/index.js';
+import { parsePerms, permString } from '../../storage/acl.js';
 import { positiveInt, UsageError } from '../config.js';
 import { formatEvent, formatStat, text } from './format.js';
 
@@ -42,14 +43,14 @@ function version(f: Flags): number {
 
 export const COMMANDS: Record<string, Command> = {
   create: {
-    usage: 'create [-e] [-s] [-c] [-t ttl] <path> [data]',
-    help: 'create a node (-e ephemeral, -s sequential, -c container, -t ms: TTL); prints its path',
+    usage: 'create [-e] [-s] [-c] [-t ttl] <path> [data] [acl]',
+    help: 'create a node (-e ephemeral, -s sequential, -c container, -t ms: TTL; acl as setAcl takes it); prints its path',
     flags: { ephemeral: { type: 'boolean', short: 'e' }, sequential: { type: 'boolean', short: 's' }, container: { type: 'boolean', short: 'c' }, ttl: { type: 'string', short: 't' } },
-    args: [1, 2],
+    args: [1, 3],
     needsSession: (f) => Boolean(f.ephemeral),
-    async run({ zk, print }, [path, data], f) {
+    async run({ zk, print }, [path, data, acl], f) {
       const ttl = f.ttl === undefined ? undefined : positiveInt(f.ttl as string, 'ttl', 0);
-      print(await zk.create(path!, data ?? '', { mode: createMode(f, ttl), ttl }));
+      print(await zk.create(path!, data ?? '', { mode: createMode(f, ttl), ttl, acl: acl === undefined ? undefined : parseAcl(acl) }));
     },
   },
   get: {
@@ -172,6 +173,42 @@ export const COMMANDS: Record<string, Command> = {
       print(`[${(await zk.getEphemerals(prefix ?? '/')).join(', ')}]`);
     },
   },
+  getAcl: {
+    usage: 'getAcl [-s] <path>',
+    help: 'print the node\'s ACL as zkCli does (-s and its stat); digests show as user:x without ADMIN',
+    flags: { stat: STAT },
+    args: [1, 1],
+    async run({ zk, print }, [path], f) {
+      const { acl, stat } = await zk.getACL(path!);
+      for (const a of acl) print(`'${a.scheme},'${a.id}\n: ${permString(a.perms)}`);
+      if (f.stat) print(formatStat(stat));
+    },
+  },
+  setAcl: {
+    usage: 'setAcl [-s] [-v version] [-R] <path> <acl>',
+    help: 'replace the node\'s ACL: scheme:id:perms[,...], e.g. world:anyone:r,digest:bob:<hash>:cdrwa,ip:10.0.0.0/8:rw,auth::cdrwa (-v at that aversion, -R the whole subtree, -s prints the stat)',
+    flags: { stat: STAT, version: VERSION, recursive: { type: 'boolean', short: 'R' } },
+    args: [2, 2],
+    async run({ zk, print }, [path, text], f) {
+      const acl = parseAcl(text!);
+      if (f.recursive) {
+        for await (const p of walk(zk, path!)) await zk.setACL(p, acl, -1);
+        return;
+      }
+      const stat = await zk.setACL(path!, acl, version(f));
+      if (f.stat) print(formatStat(stat));
+    },
+  },
+  addauth: {
+    usage: 'addauth <scheme> <auth>',
+    help: 'authenticate this session, e.g. addauth digest bob:secret (it lasts as long as the session)',
+    flags: {},
+    args: [2, 2],
+    needsSession: () => true,
+    async run({ zk }, [scheme, auth]) {
+      await zk.addAuth(scheme!, auth!);
+    },
+  },
   getAllChildrenNumber: {
     usage: 'getAllChildrenNumber <path>',
     help: 'how many nodes are below the node, at any depth',
@@ -191,6 +228,21 @@ function createMode(f: Flags, ttl: number | undefined): CreateModeValue {
   if (f.container) return CreateMode.CONTAINER;
   if (f.ephemeral) return f.sequential ? CreateMode.EPHEMERAL_SEQUENTIAL : CreateMode.EPHEMERAL;
   return f.sequential ? CreateMode.PERSISTENT_SEQUENTIAL : CreateMode.PERSISTENT;
+}
+
+/**
+ * zkCli's ACL text: comma-separated scheme:id:perms, the id being everything between the first
+ * and the last colon (a digest id holds a colon itself), perms letters of cdrwa.
+ */
+export function parseAcl(text: string): Acl[] {
+  return text.split(',').map((entry) => {
+    const first = entry.indexOf(':');
+    const last = entry.lastIndexOf(':');
+    if (first < 0 || first === last) throw new UsageError(`'${entry}' does not have the form scheme:id:perms`);
+    const perms = parsePerms(entry.slice(last + 1));
+    if (perms === undefined) throw new UsageError(`'${entry.slice(last + 1)}' is not perms: letters of cdrwa`);
+    return { scheme: entry.slice(0, first), id: entry.slice(first + 1, last), perms };
+  });
 }
 
 /** path and every path below it, parents first. */
