@@ -18,6 +18,11 @@ import { startSessionClients } from './sessions.js';
 import { check } from '../linearize/checker.js';
 import { znodeModel } from '../linearize/znode-model.js';
 
+/** The identity the simulated writer holds, and the ACLs it gives and changes. */
+const SIM_OWNER = { scheme: 'digest', id: 'sim:owner' };
+const SIM_OWNER_ACL = [{ perms: 31, ...SIM_OWNER }];
+const SIM_READ_ACL = [{ perms: 1, scheme: 'world', id: 'anyone' }, { perms: 31, ...SIM_OWNER }];
+
 export interface SimOptions {
   seed: number;
   servers: number;
@@ -151,15 +156,23 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   // The client: one create per write, through the leader's write subject, as a session actor sends them.
   const client = net.bus('client');
   const acked: { path: string; zxid: number }[] = [];
+  /** acknowledged ACL changes: the node's final aversion must count each */
+  const aclAcked = new Map<string, number>();
   let next = 0;
   const clientClock = sched.clock();
   clientClock.every(opts.scenario?.writeEveryMs ?? 25, () => {
     const path = `/k${next++}`;
-    const batch = { writes: [{ sessionId: 0, op: { op: 'create', path, data: new Uint8Array([next & 0xff]), mode: 0 } }] };
+    // Some nodes get an ACL at create and some have theirs replaced (setACL), so that the
+    // servers' final trees, snapshots and sync streams must agree on ACLs too.
+    const acl = next % 2 === 0 ? SIM_OWNER_ACL : SIM_READ_ACL;
+    const op = next % 5 === 0 && next > 2 ? { op: 'setACL', path: `/k${next - 3}`, acl, version: -1 }
+      : { op: 'create', path, data: new Uint8Array([next & 0xff]), mode: 0, ...(next % 3 === 0 ? { acl } : {}) };
+    const batch = { writes: [{ sessionId: 0, op, auth: [SIM_OWNER] }] };
     client.request(subjects.proposerWrite, encode(batch), 500).then((raw) => {
       const reply = decode(raw) as WriteBatchReply;
       const outcome = reply.outcomes?.[0];
-      if (outcome && !isErrorReply(outcome)) acked.push({ path, zxid: outcome.zxid });
+      if (op.op === 'create' && outcome && !isErrorReply(outcome)) acked.push({ path, zxid: outcome.zxid });
+      if (op.op === 'setACL' && outcome && !isErrorReply(outcome)) aclAcked.set(op.path, (aclAcked.get(op.path) ?? 0) + 1);
     }, () => undefined);
   });
 
@@ -283,6 +296,9 @@ export async function simulate(opts: SimOptions): Promise<SimResult> {
   }
   for (const a of acked) {
     if (finalTree && !finalTree.has(a.path)) violations.push(`acknowledged write ${a.path} (0x${a.zxid.toString(16)}) was lost`);
+  }
+  for (const [path, changes] of aclAcked) {
+    if (finalTree?.has(path) && finalTree.stat(path).aversion < changes) violations.push(`acknowledged setACL of ${path} was lost (aversion ${finalTree.stat(path).aversion}, ${changes} acknowledged)`);
   }
   if (finalTree) violations.push(...sessionClients.check(finalTree, sched.now));
   sessionClients.stop();
