@@ -266,7 +266,7 @@ export class DataTree {
     this.keepPreimage(path);
     this.keepPreimage(parentOf(path));
     parent.children.delete(nameOf(path));
-    // As ZooKeeper: a delete moves the parent's pzxid but not its cversion.
+    // As ZooKeeper: a delete moves the parent's pzxid; the cversion clients see counts it (statOf).
     if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
     this.nodes.delete(path);
     this.removable.delete(path);
@@ -364,6 +364,13 @@ function isAclShape(acl: unknown): acl is Acl[] {
     && typeof (a as Acl).scheme === 'string' && typeof (a as Acl).id === 'string');
 }
 
+/**
+ * The stat a client sees. A node keeps in cversion how many children were ever created under it
+ * (the next sequential suffix, as ZooKeeper's StatPersisted does); clients are shown the
+ * number of changes to its children, creates and deletes alike: every child created and no
+ * longer there was deleted once.
+ */
 function statOf(n: Node): Stat {
-  return { ...n.stat, numChildren: n.children.size };
+  const numChildren = n.children.size;
+  return { ...n.stat, cversion: n.stat.cversion * 2 - numChildren, numChildren };
 }

@@ -30,7 +30,8 @@ test('create sets every stat field of the node and its parent', () => {
   const r = t.apply(e);
   assert.equal(r, { type: 'create', path: '/a', stat: { czxid: e.zxid, mzxid: e.zxid, ctime: 5000, mtime: 5000, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0, dataLength: 3, pzxid: e.zxid, numChildren: 0 } });
   const root = t.stat('/');
-  assert.is(root.cversion, 1);
+  // As ZooKeeper shows it: /zookeeper was there from the start, never created, so / began at -1.
+  assert.is(root.cversion, 0);
   assert.is(root.pzxid, e.zxid);
   assert.is(root.numChildren, 2);
   assert.is(t.lastAppliedZxid, e.zxid);
@@ -46,14 +47,14 @@ test('setData sets data, version, mzxid and mtime, leaving czxid and ctime', () 
   assert.is(Buffer.from(t.getData('/a').data).toString(), 'hello');
 });
 
-test('delete moves the parent\'s pzxid but not its cversion', () => {
+test('delete moves the parent\'s pzxid, and its cversion as ZooKeeper shows it (creates and deletes)', () => {
   const t = new DataTree();
   t.apply(entry(create('/p')));
   t.apply(entry(create('/p/c', '', 1)));
   const d = entry({ type: 'delete', path: '/p/c' });
   t.apply(d);
   const p = t.stat('/p');
-  assert.is(p.cversion, 1);
+  assert.is(p.cversion, 2);
   assert.is(p.pzxid, d.zxid);
   assert.is(p.numChildren, 0);
   assert.is(t.exists('/p/c'), null);

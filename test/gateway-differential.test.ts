@@ -165,9 +165,6 @@ async function rawScript(port: number): Promise<unknown[]> {
  * the entry goes).
  */
 const KNOWN_DIFFERENCES: Record<string, { field: string; why: string } | { gateway: unknown; why: string }> = {
-  // natszk's data tree (storage/data-tree.ts) counts a child's create in the parent's cversion
-  // but not its delete; ZooKeeper 3.8 counts both (so its next sequential suffix is higher).
-  'getData after': { field: 'cversion', why: 'deletes do not move the parent cversion in natszk' },
   // ZooKeeper keeps a persistent watch as a data half and a child half, which removeWatches
   // of type data or children take away one at a time; in natszk it is one watch, which only
   // removeWatches of type any (or persistent) removes.

@@ -126,12 +126,15 @@ export class PendingView {
         const parentPath = parentOf(op.path);
         const parent = this.require(parentPath, layer);
         checkAcl(parent.acl, Perms.CREATE, ctx.identities, parentPath);
-        const path = modeIsSequential(op.mode) ? op.path + String(parent.stat.cversion).padStart(10, '0') : op.path;
+        // Stats here are as clients see them (cversion counts creates and deletes); the next
+        // sequential suffix is how many children were ever created, as ZooKeeper numbers them.
+        const created = (parent.stat.cversion + parent.stat.numChildren) / 2;
+        const path = modeIsSequential(op.mode) ? op.path + String(created).padStart(10, '0') : op.path;
         if (this.lookup(path, layer)) throw new ZkError('NODEEXISTS', path);
         if (parent.kind === 'ephemeral') throw new ZkError('NOCHILDRENFOREPHEMERALS', parentPath);
         const ephemeralOwner = kind === 'ephemeral' ? ctx.sessionId : 0;
-        const parentCVersion = parent.stat.cversion + 1;
-        layer.set(parentPath, { zxid, node: { ...parent, stat: { ...parent.stat, cversion: parentCVersion, pzxid: zxid, numChildren: parent.stat.numChildren + 1 } } });
+        const parentCVersion = created + 1;
+        layer.set(parentPath, { zxid, node: { ...parent, stat: { ...parent.stat, cversion: parent.stat.cversion + 1, pzxid: zxid, numChildren: parent.stat.numChildren + 1 } } });
         layer.set(path, {
           zxid,
           node: {
@@ -175,7 +178,7 @@ export class PendingView {
   private markDeleted(path: string, zxid: number, layer: Map<string, ChangeRecord>): void {
     const parentPath = parentOf(path);
     const parent = this.require(parentPath, layer);
-    layer.set(parentPath, { zxid, node: { ...parent, stat: { ...parent.stat, pzxid: Math.max(parent.stat.pzxid, zxid), numChildren: parent.stat.numChildren - 1 } } });
+    layer.set(parentPath, { zxid, node: { ...parent, stat: { ...parent.stat, cversion: parent.stat.cversion + 1, pzxid: Math.max(parent.stat.pzxid, zxid), numChildren: parent.stat.numChildren - 1 } } });
     layer.set(path, { zxid, node: null });
   }
 
