@@ -119,6 +119,15 @@ export function isValidAddress(address: string): boolean {
   return isIP(address) !== 0;
 }
 
+/**
+ * A client address as an ip identity holds it: an IPv4 client on a dual-stack socket shows in
+ * Node as ::ffff:a.b.c.d, where Java (and so ZooKeeper) sees a.b.c.d and matches IPv4 ranges.
+ */
+export function normalizeAddress(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return mapped && isIP(mapped[1]!) === 4 ? mapped[1]! : address;
+}
+
 // ---------- authentication ----------
 
 /**

@@ -218,7 +218,8 @@ test('ip scheme: a session whose front-end gave its address matches; one without
       new Promise<Record<string, unknown>>((resolve) => actor.localRequest(id, secret, request, (body) => resolve(body as Record<string, unknown>)));
     const inLan = await actor.localOpen(4000, sink);
     const outside = await actor.localOpen(4000, sink);
-    actor.setAddress(inLan.sessionId, '10.20.30.40');
+    // As a gateway's dual-stack socket reports an IPv4 client.
+    actor.setAddress(inLan.sessionId, '::ffff:10.20.30.40');
     actor.setAddress(outside.sessionId, '192.168.1.1');
     assert.throws(() => actor.setAddress(outside.sessionId, 'not an address'), /BADARGUMENTS/);
     const read = await ask(inLan.sessionId, inLan.secret, { op: 'getData', path: '/lan', watch: false });

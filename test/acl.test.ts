@@ -1,7 +1,7 @@
 // The ACL model alone: digests, ip ranges, fixupACL and checkACL as ZooKeeper 3.8 has them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { authenticate, checkAcl, digestOf, fixupAcl, Ids, ipMatches, isValidSuperDigest, parsePerms, permits, permString, Perms, redactAcl, SUPER, type Acl } from '../storage/acl.js';
+import { authenticate, checkAcl, digestOf, fixupAcl, Ids, ipMatches, isValidSuperDigest, normalizeAddress, parsePerms, permits, permString, Perms, redactAcl, SUPER, type Acl } from '../storage/acl.js';
 import { ZkError } from '../storage/errors.js';
 import { createHash } from 'node:crypto';
 
@@ -44,6 +44,8 @@ test('ip: addresses and CIDR ranges, IPv4 and IPv6, never across families', () =
   assert.not.ok(ipMatches('2001:db9::5', '2001:db8::/32'));
   assert.not.ok(ipMatches('10.0.0.1', '::/0'));
   assert.not.ok(ipMatches('not-an-ip', '10.0.0.0/8'));
+  assert.is(normalizeAddress('::ffff:10.1.2.3'), '10.1.2.3', 'an IPv4 client of a dual-stack socket is an IPv4 address');
+  assert.is(normalizeAddress('2001:db8::1'), '2001:db8::1');
 });
 
 const open: Acl[] = [...Ids.OPEN_ACL_UNSAFE];

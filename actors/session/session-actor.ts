@@ -4,7 +4,7 @@
 // opened on one actor can be resumed on any other: its secret's hash is replicated with it.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { authenticate, isValidAddress, type Identity } from '../../storage/acl.js';
+import { authenticate, isValidAddress, normalizeAddress, type Identity } from '../../storage/acl.js';
 import { errorName, ZkError } from '../../storage/errors.js';
 import type { Txn, TxnResult } from '../../storage/txn.js';
 import type { Bus, BusMessage, Subscription } from '../../transport/bus.js';
@@ -407,7 +407,7 @@ export class SessionActor implements LocalFrontEnd {
     const session = this.sessions.get(sessionId);
     if (!session) throw new ZkError('SESSIONEXPIRED', `session 0x${sessionId.toString(16)} is not open on this actor`);
     if (address !== undefined && !isValidAddress(address)) throw new ZkError('BADARGUMENTS', `'${address}' is not an IP address`);
-    session.address = address;
+    session.address = address === undefined ? undefined : normalizeAddress(address);
   }
 
   /** Identities the session holds: what addAuth gave it, and its address as an ip identity. */
