@@ -205,7 +205,9 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
    */
   async addAuth(scheme: string, auth: Data, opts: CallOptions = {}): Promise<void> {
     await this.request({ op: 'addAuth', scheme, auth }, opts);
-    this.auths.push({ scheme, auth });
+    // Once each: the actor holds an identity once, and a resume carries a bounded list.
+    const same = (a: Data, b: Data) => Buffer.from(a).equals(Buffer.from(b));
+    if (!this.auths.some((a) => a.scheme === scheme && same(a.auth, auth))) this.auths.push({ scheme, auth });
   }
 
   /** How many nodes are below path, at any depth. */
