@@ -7,6 +7,7 @@ import { NoRespondersError, type Bus, type Subscription } from '../../transport/
 import { decode, encode } from '../../transport/codec.js';
 import { parsePeerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
+import type { LogEntry } from '../../storage/txn.js';
 import type { Clock } from '../clock.js';
 import { applyLog } from '../server/restore.js';
 import { Follower, type FollowerInput, type FollowerOutput } from './machine.js';
@@ -22,6 +23,7 @@ export interface FollowerHost {
 }
 
 const PROBE = encode({ type: 'probe' });
+const MAX_KEPT_FOR_APPLY = 100_000;
 
 export class FollowerShell {
   private readonly machine: Follower;
@@ -30,6 +32,13 @@ export class FollowerShell {
   private stopped = false;
   private snapChunks: Uint8Array[] = [];
   private leaderGone = false;
+  /**
+   * Entries this shell logged, durably, and has not applied yet, in log order: a commit applies
+   * them from here rather than reading back and decoding what the proposal already gave us.
+   * The log stays the authority: a truncation or a snapshot empties this, and whenever these do
+   * not follow on from the tree, the commit is applied from the log.
+   */
+  private loggedUnapplied: LogEntry[] = [];
 
   constructor(
     private readonly bus: Bus,
@@ -118,17 +127,18 @@ export class FollowerShell {
           break;
         case 'truncate':
           this.host.log(`truncating the uncommitted log after 0x${o.zxid.toString(16)}`);
-          this.durably(store.truncateLogAfter(o.zxid), { kind: 'truncated', zxid: o.zxid });
+          this.durably(store.truncateLogAfter(o.zxid).then(() => { this.loggedUnapplied = []; }), { kind: 'truncated', zxid: o.zxid });
           break;
         case 'installSnapshot': {
           this.host.log(`installing the leader's snapshot at 0x${o.zxid.toString(16)} (${o.chunks.length} chunks)`);
           const tree = DataTree.fromChunks(o.chunks);
-          this.durably(store.installSnapshot(o.zxid, o.chunks).then(() => { this.host.tree = tree; }), { kind: 'snapshotInstalled', zxid: o.zxid });
+          this.durably(store.installSnapshot(o.zxid, o.chunks).then(() => { this.host.tree = tree; this.loggedUnapplied = []; }), { kind: 'snapshotInstalled', zxid: o.zxid });
           break;
         }
         case 'appendLog': {
           const last = o.entries[o.entries.length - 1]!.zxid;
-          this.durably(store.appendLog(o.entries), { kind: 'logged', zxid: last });
+          const entries = o.entries;
+          this.durably(store.appendLog(entries).then(() => this.keepForApply(entries)), { kind: 'logged', zxid: last });
           break;
         }
         case 'applyCommitted':
@@ -145,10 +155,26 @@ export class FollowerShell {
     write.then(() => this.feed(then), (err: Error) => this.host.lost(`storage failed: ${err.message}`));
   }
 
+  private keepForApply(entries: LogEntry[]): void {
+    // A follower that hears no commits for long falls back on its log rather than hoard these.
+    if (this.loggedUnapplied.length > MAX_KEPT_FOR_APPLY) this.loggedUnapplied = [];
+    else this.loggedUnapplied.push(...entries);
+  }
+
   private applyUpTo(zxid: number): void {
-    const tree = this.host.tree;
-    const applied = applyLog(this.host.store, tree, zxid);
-    this.host.store.noteCommitted(tree.lastAppliedZxid);
+    const { tree, store } = this.host;
+    const kept = this.loggedUnapplied;
+    let i = 0;
+    while (i < kept.length && kept[i]!.zxid <= tree.lastAppliedZxid) i++;
+    let applied = 0;
+    const next = kept[i];
+    // Only where the next logged entry after the tree is the first one kept.
+    if (next && next.zxid <= zxid && store.hasEntry(next.zxid) && store.floorZxid(next.zxid - 1) <= tree.lastAppliedZxid) {
+      for (; i < kept.length && kept[i]!.zxid <= zxid; i++, applied++) tree.apply(kept[i]!);
+    }
+    this.loggedUnapplied = i === 0 ? kept : kept.slice(i);
+    applied += applyLog(store, tree, zxid);
+    store.noteCommitted(tree.lastAppliedZxid);
     this.host.committed(applied);
   }
 
