@@ -134,7 +134,8 @@ async function rawScript(port: number): Promise<unknown[]> {
   await ask('multi create2', { type: 'multi', ops: [create(OpCode.create2, '/r/m', 0) as never, { type: 'check', path: '/r', version: 0 }] }, multi);
   await ask('multi failing', { type: 'multi', ops: [{ type: 'check', path: '/r', version: 0 }, { type: 'delete', path: '/r/box', version: 9 }, { type: 'delete', path: '/r/ttl', version: -1 }] }, multi);
   await ask('sync', { type: 'sync', path: '/r' }, (r) => readRecord(r.reader, 'SyncResponse').path);
-  await ask('addWatch', { type: 'addWatch', path: '/r', mode: 1 });
+  // The body's length too: ZooKeeper's addWatch reply carries an ErrorResponse, which its Java client reads.
+  await ask('addWatch', { type: 'addWatch', path: '/r', mode: 1 }, (r) => ['body bytes', r.reader.remaining]);
   await ask('checkWatches any', { type: 'checkWatches', path: '/r', watcherType: 3 });
   await ask('checkWatches data', { type: 'checkWatches', path: '/r', watcherType: 2 });
   await ask('checkWatches children', { type: 'checkWatches', path: '/r', watcherType: 1 });

@@ -148,7 +148,11 @@ test('watch management: addWatch (persistent, recursive), checkWatches, removeWa
   const writer = new RawClient(gw.port);
   await writer.handshake();
   await writer.request(1, create(OpCode.create, '/pw'));
-  assert.is((await c.request(1, { type: 'addWatch', path: '/pw', mode: 1 })).err, 0);
+  const added = await c.request(1, { type: 'addWatch', path: '/pw', mode: 1 });
+  assert.is(added.err, 0);
+  // ZooKeeper's addWatch reply carries an ErrorResponse(0) body, which the Java client (Curator's CuratorCache) reads.
+  assert.equal(readRecord(added.reader, 'ErrorResponse'), { err: 0 }, 'addWatch answers an ErrorResponse body');
+  assert.is(added.reader.remaining, 0);
   assert.is((await c.request(2, { type: 'checkWatches', path: '/pw', watcherType: 3 })).err, 0);
   assert.is((await c.request(3, { type: 'checkWatches', path: '/pw', watcherType: 2 })).err, 0, 'a recursive watch counts as a data watch, as in ZooKeeper');
   assert.is((await c.request(3, { type: 'checkWatches', path: '/pw/a', watcherType: 3 })).err, -121, 'none on a node below it: NOWATCHER');

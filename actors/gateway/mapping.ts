@@ -138,7 +138,9 @@ function plan(req: ZkRequest, limits: Limits): Plan {
     case 'addWatch': {
       const mode = req.mode === AddWatchMode.persistent ? 'persistent' : req.mode === AddWatchMode.persistentRecursive ? 'persistentRecursive' : undefined;
       if (!mode) throw new ZkError('BADARGUMENTS', `unknown addWatch mode ${req.mode}`);
-      return ask({ op: 'addWatch', path: req.path, mode }, (r) => translate(r, () => NONE));
+      // ZooKeeper answers addWatch with an ErrorResponse(0) body, and its Java client reads one:
+      // a reply without it fails the client's read (EOF) and drops the connection.
+      return ask({ op: 'addWatch', path: req.path, mode }, (r) => translate(r, () => ({ type: 'errorResponse', err: 0 })));
     }
     case 'removeWatches':
     case 'checkWatches': {

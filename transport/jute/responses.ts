@@ -58,6 +58,8 @@ export type MultiResult =
 /** What follows a successful reply's header, by the shape of the op's response record. */
 export type ResponseBody =
   | { type: 'none' }
+  /** an ErrorResponse record: what ZooKeeper's addWatch answers on success (err 0), and its client reads */
+  | { type: 'errorResponse'; err: number }
   | { type: 'path'; path: string }
   | { type: 'pathStat'; path: string; stat: Stat }
   | { type: 'stat'; stat: Stat }
@@ -90,6 +92,7 @@ function writeMultiResult(w: JuteWriter, r: MultiResult): void {
 function writeBody(w: JuteWriter, body: ResponseBody): void {
   switch (body.type) {
     case 'none': break;
+    case 'errorResponse': writeRecord(w, 'ErrorResponse', body); break;
     case 'path': writeRecord(w, 'CreateResponse', body); break;
     case 'pathStat': writeRecord(w, 'Create2Response', body); break;
     case 'stat': writeRecord(w, 'ExistsResponse', body); break;
