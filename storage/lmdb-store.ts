@@ -8,7 +8,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { decode, encode } from '../transport/codec.js';
+import { decode, encode, encodeOnce } from '../transport/codec.js';
 import { extendLog, type SnapshotRecord, type Store } from './store.js';
 import type { LogEntry } from './txn.js';
 
@@ -100,7 +100,7 @@ export class ServerStore implements Store {
   appendLog(entries: LogEntry[]): Promise<void> {
     this.lastQueued = extendLog(this.lastQueued, entries);
     return this.write(() => {
-      for (const e of entries) this.log.put(e.zxid, encode(e));
+      for (const e of entries) this.log.put(e.zxid, encodeOnce(e));
       this.persistCommitted();
     });
   }

@@ -6,7 +6,7 @@ import type { DataTree } from '../../storage/data-tree.js';
 import type { Store } from '../../storage/store.js';
 import type { LogEntry } from '../../storage/txn.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
-import { decode, encode } from '../../transport/codec.js';
+import { decode, encode, encodeWithItems } from '../../transport/codec.js';
 import { parsePeerMessage, type FollowerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { Clock } from '../clock.js';
@@ -216,8 +216,9 @@ export class LeaderShell {
       {
         onPropose: (prevZxid, entries) => {
           for (const part of chunkEntries(entries, this.bus.maxPayload)) {
-            // One encoding for every follower: proposals are most of the leader's bytes.
-            const proposal = encode({ type: 'proposal', epoch, prevZxid, entries: part } satisfies LeaderMessage);
+            // One encoding for every follower, its entries' bytes shared with the log and the
+            // committed stream: proposals are most of the leader's bytes.
+            const proposal = encodeWithItems({ type: 'proposal', epoch, prevZxid } satisfies Omit<Extract<LeaderMessage, { type: 'proposal' }>, 'entries'>, 'entries', part);
             for (const f of this.forwarding) this.bus.publish(this.subjects.peerServer(f), proposal);
             prevZxid = part[part.length - 1]!.zxid;
           }

@@ -3,7 +3,7 @@
 // publishes commits to the replicas and answers each batch once all its writes are decided.
 
 import type { Bus, Subscription } from '../../transport/bus.js';
-import { decode, encode } from '../../transport/codec.js';
+import { decode, encode, encodeWithItems } from '../../transport/codec.js';
 import { errorReply, parseTouches, parseWriteBatch, type Limits, type WriteBatchReply, type WriteOutcome, type CommittedBatch } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { LogEntry } from '../../storage/txn.js';
@@ -66,7 +66,7 @@ export class ProposerShell {
   /** Called every tick: heartbeat to the replicas and session expiry. */
   tick(): void {
     if (this.stopped) return;
-    this.bus.publish(this.subjects.committed, encode(this.committedBatch(this.machine.lastCommittedZxid, [])));
+    this.bus.publish(this.subjects.committed, encode({ ...this.committedHeader(this.machine.lastCommittedZxid), entries: [] } satisfies CommittedBatch));
     this.feed({ kind: 'tick', now: this.clock.now() });
   }
 
@@ -149,13 +149,14 @@ export class ProposerShell {
   private publishCommitted(prevZxid: number, entries: LogEntry[]): void {
     let prev = prevZxid;
     for (const part of chunkEntries(entries, this.bus.maxPayload)) {
-      this.bus.publish(this.subjects.committed, encode(this.committedBatch(prev, part)));
+      this.bus.publish(this.subjects.committed, encodeWithItems(this.committedHeader(prev), 'entries', part));
       prev = part[part.length - 1]!.zxid;
     }
   }
 
-  private committedBatch(prevZxid: number, entries: LogEntry[]): CommittedBatch {
-    return { prevZxid, entries, leader: this.leader.serverId, epoch: this.leader.epoch };
+  /** A CommittedBatch but its entries. */
+  private committedHeader(prevZxid: number): Omit<CommittedBatch, 'entries'> {
+    return { prevZxid, leader: this.leader.serverId, epoch: this.leader.epoch };
   }
 
   private settle(target: BatchTarget, outcome: WriteOutcome): void {
