@@ -181,7 +181,15 @@ test('multi: all or nothing, the failing op named', async () => {
 
 test('session resumption: kill -9 of the gateway a client is on; its session, ephemeral and watch survive on the other', async () => {
   const extra = await startGateway(cluster);
-  const pair = [gateways[1]!, extra];
+  // Whichever gateway is not killed, the test stops extra: one left running keeps the tests' process alive.
+  try {
+    await resumesAfterKill([gateways[1]!, extra]);
+  } finally {
+    await extra.proc.stop();
+  }
+});
+
+async function resumesAfterKill(pair: GatewayProc[]): Promise<void> {
   const zk = await connect(pair.map((g) => g.connect).join(','), 8000);
   const sid = zk.getSessionId().toString('hex');
   await call((cb) => zk.create('/survivor', Buffer.from('alive'), CreateMode.EPHEMERAL, cb));
@@ -209,7 +217,7 @@ test('session resumption: kill -9 of the gateway a client is on; its session, ep
   await call((cb) => zk.create('/after-kill', Buffer.from(''), cb));
   zk.close();
   await waitFor('the ephemeral to go once the session closes', async () => ((await call<[Stat | null]>((cb) => observer.exists('/survivor', cb)))[0] === null ? true : undefined));
-});
+}
 
 test('graceful stop: SIGTERM to the gateway a client is on moves it to the other, session and ephemeral intact', async () => {
   const pair = [await startGateway(cluster), await startGateway(cluster)];
