@@ -62,6 +62,7 @@ async function compile(): Promise<string> {
   if (existsSync(path.join(dir, 'CuratorRecipes.class'))) return dir;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'natszk-curator-build-'));
   const r = await run('/usr/bin/javac', ['-nowarn', '-d', tmp, '-cp', JARS.join(':'), SOURCE], 180_000);
+  if (r.code !== 0) rmSync(tmp, { recursive: true, force: true });
   assert.is(r.code, 0, `javac exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
   try {
     renameSync(tmp, dir);
