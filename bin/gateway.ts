@@ -12,17 +12,20 @@ import { COMMON_FLAGS, COMMON_HELP, commonOptions, effectiveMaxData, logger, pos
 import { sessionMetrics } from './metrics.js';
 import { observe, VERSION } from './observe.js';
 import { untilSignal } from './server.js';
+import { SUPER_DIGEST_HELP, superDigestOption } from './session.js';
 
 export const GATEWAY_HELP = `usage: natszk gateway --listen HOST:PORT --nats URL [settings]
 
 Serves ZooKeeper clients over ZooKeeper's wire protocol: a session actor (its own replica,
 reads served here, writes forwarded to the leader) that accepts ZooKeeper TCP connections.
 Run several and give clients all of them in their connect string. Session timeouts are
-clamped to [2, 20] ticks; ACLs are not supported (every node is world:anyone).
+clamped to [2, 20] ticks. ACLs are ZooKeeper's (world, auth, digest, ip: a client's address
+is its connection's); auth packets of the digest scheme authenticate.
   --listen HOST:PORT      where ZooKeeper clients connect (default 127.0.0.1:2181)
   --request-timeout MS    how long a write may wait for the leader (default 10000)
   --drain-timeout MS      on SIGTERM, how long to wait for clients to move to other
                           gateways before stopping (default 5000)
+${SUPER_DIGEST_HELP}
 
 ${COMMON_HELP}`;
 
@@ -34,8 +37,9 @@ export function parseListen(value: string): { host: string; port: number } {
 }
 
 export async function runGateway(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, listen: { type: 'string' }, 'request-timeout': { type: 'string' }, 'drain-timeout': { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, listen: { type: 'string' }, 'request-timeout': { type: 'string' }, 'drain-timeout': { type: 'string' }, 'super-digest': { type: 'string' } } });
   if (values.help) return void console.log(GATEWAY_HELP);
+  const superDigest = superDigestOption(values['super-digest']);
   const common = commonOptions(values);
   const listen = parseListen(common.get('listen') ?? '127.0.0.1:2181');
   const log = logger('gateway', common.logFormat);
@@ -51,6 +55,7 @@ export async function runGateway(argv: string[]): Promise<void> {
     tickMs: common.tickMs,
     requestTimeoutMs: positiveInt(common.get('request-timeout'), 'request-timeout', 10_000),
     log,
+    superDigest,
     // NATS clients open their sessions on session actors; this one's sessions come over TCP.
     natsEntryPoints: false,
     onServed: (op, seconds) => {

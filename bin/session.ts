@@ -10,6 +10,15 @@ import { sessionMetrics } from './metrics.js';
 import { observe, VERSION } from './observe.js';
 import { untilSignal } from './server.js';
 
+export const SUPER_DIGEST_HELP = `  --super-digest D        user:base64(sha1(user:password)): a session that authenticates with
+                          addAuth digest user:password passes every ACL (ZooKeeper's superDigest)`;
+
+/** --super-digest, checked: the same for session actors and gateways. */
+export function superDigestOption(value: string | undefined): string | undefined {
+  if (value !== undefined && !isValidSuperDigest(value)) throw new UsageError('--super-digest must be user:base64(sha1(user:password))');
+  return value;
+}
+
 export const SESSION_HELP = `usage: natszk session --nats URL [settings]
 
 Runs a session actor: holds client sessions, serves reads from its replica, forwards writes.
@@ -17,16 +26,14 @@ Session timeouts are clamped to [2, 20] ticks.
   --request-timeout MS    how long a write may wait for the leader (default 10000)
   --drain-timeout MS      on SIGTERM, how long to wait for clients to move their sessions to
                           other actors before stopping (default 5000)
-  --super-digest D        user:base64(sha1(user:password)): a session that authenticates with
-                          addAuth digest user:password passes every ACL (ZooKeeper's superDigest)
+${SUPER_DIGEST_HELP}
 
 ${COMMON_HELP}`;
 
 export async function runSession(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { ...COMMON_FLAGS, 'request-timeout': { type: 'string' }, 'drain-timeout': { type: 'string' }, 'super-digest': { type: 'string' } } });
   if (values.help) return void console.log(SESSION_HELP);
-  const superDigest = values['super-digest'];
-  if (superDigest !== undefined && !isValidSuperDigest(superDigest)) throw new UsageError('--super-digest must be user:base64(sha1(user:password))');
+  const superDigest = superDigestOption(values['super-digest']);
   const common = commonOptions(values);
   const log = logger('session', common.logFormat);
   const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-session', auth: common.auth });

@@ -23,7 +23,7 @@ Starts a local ensemble and prints 'natszk ready: <nats url> ensemble=<name>' on
   --ensemble NAME ensemble name (default 'default')
   --port P        port of the embedded nats-server (default: a free one)
   --tick MS       base time unit (default 2000)
-  --super-digest D  user:base64(sha1(user:password)) for the session actors: that user passes every ACL`;
+  --super-digest D  user:base64(sha1(user:password)) for the session actors and the gateway: that user passes every ACL`;
 
 const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), 'natszk.js');
 
@@ -58,7 +58,7 @@ export async function runUp(argv: string[]): Promise<void> {
   const superDigest = values['super-digest'] === undefined ? [] : ['--super-digest', values['super-digest']];
   for (let i = 0; i < sessions; i++) launch(['session', ...superDigest]);
   const gatewayPort = values.gateway === undefined ? undefined : positiveInt(values.gateway, 'gateway', 0);
-  if (gatewayPort !== undefined) launch(['gateway', '--listen', `127.0.0.1:${gatewayPort}`]);
+  if (gatewayPort !== undefined) launch(['gateway', '--listen', `127.0.0.1:${gatewayPort}`, ...superDigest]);
 
   const stopAll = async () => {
     await Promise.all(children.map((c) => new Promise<void>((resolve) => {

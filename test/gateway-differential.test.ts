@@ -170,8 +170,6 @@ const KNOWN_DIFFERENCES: Record<string, { field: string; why: string } | { gatew
   // of type data or children take away one at a time; in natszk it is one watch, which only
   // removeWatches of type any (or persistent) removes.
   'removeWatches data of persistent': { gateway: ['removeWatches data of persistent', { error: -121 }], why: 'a persistent watch is not a data watch to removeWatches' },
-  // By design (README, Gateway): natszk has no ACLs to set.
-  'setACL': { gateway: ['setACL', { error: -6 }], why: 'setACL is UNIMPLEMENTED' },
 };
 
 function withoutField(v: unknown, field: string): unknown {

@@ -143,14 +143,14 @@ test('connection: replies leave in request order, answers of its own wait behind
   const conn = new GatewayConnection(DEFAULT_LIMITS);
   conn.onData(connectFrame());
   conn.onOpened(SESSION);
-  const actions = conn.onData(Buffer.concat([encodeRequest(1, { type: 'getData', path: '/a', watch: false }), encodeRequest(2, { type: 'unimplemented', code: 999 }), encodeRequest(3, { type: 'setACL', path: '/a', acl: ACL, version: -1 })]));
+  const actions = conn.onData(Buffer.concat([encodeRequest(1, { type: 'getData', path: '/a', watch: false }), encodeRequest(2, { type: 'unimplemented', code: 999 }), encodeRequest(3, { type: 'getData', path: 'no/slash', watch: false })]));
   assert.equal(writes(actions), [], 'nothing before the first reply');
   const request = actions.find((a) => a.type === 'request') as Extract<ConnectionAction, { type: 'request' }>;
   const out = writes(conn.onReply(request.slot, { data: bytes('x'), stat, zxid: 2 ** 32 + 5 }, 0)).map((b) => decodeReplyHeader(b.subarray(4)));
-  assert.equal(out.map((h) => [h.xid, h.err, h.zxid]), [[1, 0, 2 ** 32 + 5], [2, -6, 2 ** 32 + 5], [3, -6, 2 ** 32 + 5]]);
+  assert.equal(out.map((h) => [h.xid, h.err, h.zxid]), [[1, 0, 2 ** 32 + 5], [2, -6, 2 ** 32 + 5], [3, -8, 2 ** 32 + 5]]);
 });
 
-test('connection: a malformed request, a frame too long, or an auth packet ends that connection', () => {
+test('connection: a malformed request, a frame too long, or a failed authentication ends that connection', () => {
   const open = () => {
     const c = new GatewayConnection(DEFAULT_LIMITS);
     c.onData(connectFrame());
@@ -160,9 +160,19 @@ test('connection: a malformed request, a frame too long, or an auth packet ends 
   const garbage = new Uint8Array([0, 0, 0, 9, 0, 0, 0, 1, 0, 0, 0, OpCode.getData, 0xff]);
   assert.is(open().onData(garbage).at(-1)?.type, 'end');
   assert.is(open().onData(new Uint8Array([0x10, 0, 0, 0, 1])).at(-1)?.type, 'end');
-  const auth = open().onData(encodeRequest(Xid.auth, { type: 'auth', authType: 0, scheme: 'digest', auth: bytes('a:b') }));
-  assert.equal(decodeReplyHeader(writes(auth)[0]!.subarray(4)).err, -115);
-  assert.is(auth.at(-1)?.type, 'end');
+  const authenticate = (reply: object) => {
+    const c = open();
+    const asked = c.onData(encodeRequest(Xid.auth, { type: 'auth', authType: 0, scheme: 'digest', auth: bytes('a:b') }));
+    const request = asked.find((a) => a.type === 'request') as Extract<ConnectionAction, { type: 'request' }>;
+    assert.equal(request.request, { op: 'addAuth', scheme: 'digest', auth: 'a:b' });
+    return c.onReply(request.slot, reply, 0);
+  };
+  const refused = authenticate({ error: 'AUTHFAILED', code: -115 });
+  assert.equal(decodeReplyHeader(writes(refused)[0]!.subarray(4)).err, -115);
+  assert.is(refused.at(-1)?.type, 'end');
+  const taken = authenticate({ zxid: 7 });
+  assert.equal(decodeReplyHeader(writes(taken)[0]!.subarray(4)).err, 0);
+  assert.not.ok(taken.some((a) => a.type === 'end'), 'an accepted authentication keeps the connection');
   // A connection that is not a ZooKeeper client at all.
   assert.is(new GatewayConnection(DEFAULT_LIMITS).onData(bytes('GET / HTTP/1.1\r\n\r\n')).at(-1)?.type, 'end');
 });

@@ -2,6 +2,7 @@
 // connect string says it is not talking to ZooKeeper.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Cluster } from './harness/processes.js';
 import { fourLetters, startGateway, waitFor, type GatewayProc } from './gateway/gateways.js';
@@ -102,14 +103,28 @@ test('CRUD: create, read, compare-and-set, list, delete, with ZooKeeper\'s error
   assert.equal([...(await call<[Buffer]>((cb) => zk.getData('/bin', cb)))[0]], [...bin]);
 });
 
-test('ACLs: getACL answers world:anyone with the node\'s stat; setACL is refused as unimplemented', async () => {
-  const zk = await connect();
-  await call((cb) => zk.create('/acl', Buffer.from('x'), cb));
-  const [acls, stat] = await call<[{ id: { scheme: string; id: string }; permission: number }[], Stat]>((cb) => zk.getACL('/acl', cb));
-  assert.equal(acls.map((a) => [a.id.scheme, a.id.id, a.permission]), [['world', 'anyone', 31]]);
+test('ACLs: a digest ACL refuses other sessions (NOAUTH) until they authenticate; getACL, setACL at a version, INVALIDACL for auth:: unauthenticated', async () => {
+  const owner = await connect();
+  owner.addAuthInfo('digest', Buffer.from('bob:secret'));
+  await call((cb) => owner.create('/acl', Buffer.from('x'), zookeeper.ACL.CREATOR_ALL_ACL, CreateMode.PERSISTENT, cb));
+  const [acls, stat] = await call<[{ id: { scheme: string; id: string }; permission: number }[], Stat]>((cb) => owner.getACL('/acl', cb));
+  // auth:: became the owner's digest identity, as ZooKeeper stores it.
+  const digest = `bob:${createHash('sha1').update('bob:secret').digest('base64')}`;
+  assert.equal(acls.map((a) => [a.id.scheme, a.id.id, a.permission]), [['digest', digest, 31]]);
   assert.is(stat.dataLength, 1);
-  await rejects(call((cb) => zk.setACL('/acl', zookeeper.ACL.OPEN_ACL_UNSAFE, -1, cb)), Exception.UNIMPLEMENTED, 'setACL');
-  await rejects(call((cb) => zk.create('/acl2', Buffer.from(''), zookeeper.ACL.READ_ACL_UNSAFE, CreateMode.PERSISTENT, cb)), Exception.UNIMPLEMENTED, 'create with a read-only ACL');
+  const stranger = await connect();
+  await rejects(call((cb) => stranger.getData('/acl', cb)), Exception.NO_AUTH, 'a read without the identity');
+  await rejects(call((cb) => stranger.setData('/acl', Buffer.from('y'), -1, cb)), Exception.NO_AUTH, 'a write without the identity');
+  stranger.addAuthInfo('digest', Buffer.from('bob:secret'));
+  const [data] = await call<[Buffer]>((cb) => stranger.getData('/acl', cb));
+  assert.is(data.toString(), 'x');
+  // setACL checks the ACL version; world read-only, then nobody writes, not even bob.
+  await rejects(call((cb) => owner.setACL('/acl', zookeeper.ACL.READ_ACL_UNSAFE, 5, cb)), Exception.BAD_VERSION, 'setACL at a wrong aversion');
+  await call((cb) => owner.setACL('/acl', zookeeper.ACL.READ_ACL_UNSAFE, 0, cb));
+  await rejects(call((cb) => owner.setData('/acl', Buffer.from('z'), -1, cb)), Exception.NO_AUTH, 'a write under world:anyone:r');
+  const reader = await connect();
+  assert.is((await call<[Buffer]>((cb) => reader.getData('/acl', cb)))[0].toString(), 'x');
+  await rejects(call((cb) => reader.create('/acl3', Buffer.from(''), zookeeper.ACL.CREATOR_ALL_ACL, CreateMode.PERSISTENT, cb)), Exception.INVALID_ACL, 'auth:: without an identity');
 });
 
 test('ephemeral and sequential nodes: suffixes from the parent, ephemerals gone with their session', async () => {

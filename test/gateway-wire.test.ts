@@ -73,7 +73,7 @@ test('the handshake: negotiated timeout, readOnly echoed only to clients that se
   fresh.end();
 });
 
-test('an unknown op is UNIMPLEMENTED, ACL writes and auth are refused, and replies keep request order', async () => {
+test('an unknown op is UNIMPLEMENTED, digest auth is taken and another scheme refused, and replies keep request order', async () => {
   const c = new RawClient(gw.port);
   await c.handshake();
   c.write(Buffer.concat([
@@ -85,11 +85,18 @@ test('an unknown op is UNIMPLEMENTED, ACL writes and auth are refused, and repli
   ]));
   const replies: ReplyFrame[] = [];
   for (let i = 0; i < 5; i++) replies.push(decodeReplyHeader(await c.next()));
-  assert.equal(replies.map((r) => [r.xid, r.err]), [[1, 0], [2, -6], [3, -6], [4, 0], [Xid.ping, 0]]);
+  // The setACL (world read-only) took effect between the create and the read.
+  assert.equal(replies.map((r) => [r.xid, r.err]), [[1, 0], [2, -6], [3, 0], [4, 0], [Xid.ping, 0]]);
   assert.ok(replies.every((r, i) => i === 0 || r.zxid >= replies[i - 1]!.zxid), 'zxids never go back');
   assert.ok(replies[0]!.zxid > 0);
-  const auth = await c.request(Xid.auth, { type: 'auth', authType: 0, scheme: 'digest', auth: new Uint8Array(Buffer.from('u:p')) });
-  assert.is(auth.err, -115);
+  const refused = await c.request(5, { type: 'setData', path: '/order', data: new Uint8Array(), version: -1 });
+  assert.is(refused.err, -102, 'NOAUTH under world:anyone:r');
+  const empty = await c.request(6, { type: 'create', code: OpCode.create, path: '/empty-acl', data: new Uint8Array(), acl: [], flags: 0, ttl: 0 });
+  assert.is(empty.err, -114, 'INVALIDACL for an empty ACL');
+  const digest = await c.request(Xid.auth, { type: 'auth', authType: 0, scheme: 'digest', auth: new Uint8Array(Buffer.from('u:p')) });
+  assert.is(digest.err, 0);
+  const other = await c.request(Xid.auth, { type: 'auth', authType: 0, scheme: 'kerberos', auth: new Uint8Array(Buffer.from('u')) });
+  assert.is(other.err, -115);
   await waitFor('the connection to close after AUTHFAILED', () => (c.closed ? true : undefined));
 });
 

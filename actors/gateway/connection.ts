@@ -36,6 +36,8 @@ interface Slot {
   /** the reply, once there is one; encoded as it leaves, with the zxid of then */
   answer?: Answer;
   closes?: boolean;
+  /** the connection ends if this one fails (a failed authentication) */
+  closesOnError?: boolean;
 }
 
 /** natszk's secret is 16 random bytes in hex; ZooKeeper's session password is 16 bytes. */
@@ -110,12 +112,11 @@ export class GatewayConnection {
     this.counts.lastXid = frame.xid;
     this.counts.lastOp = frame.request.type;
     const plan = planRequest(frame.request, this.limits);
-    const slot: Slot = { slot: this.nextSlot++, xid: frame.xid, closes: frame.code === OpCode.closeSession };
+    // ZooKeeper drops a connection whose authentication failed, once it has said so.
+    const slot: Slot = { slot: this.nextSlot++, xid: frame.xid, closes: frame.code === OpCode.closeSession, closesOnError: frame.request.type === 'auth' };
     this.outbox.push(slot);
     if (plan.kind === 'now') {
       slot.answer = plan.answer;
-      // ZooKeeper drops a connection whose authentication failed, once it has said so.
-      if (frame.request.type === 'auth') slot.closes = true;
       return this.flush();
     }
     slot.translate = plan.answer;
@@ -192,7 +193,8 @@ export class GatewayConnection {
       const s = this.outbox.shift()!;
       out.push({ type: 'write', bytes: encodeReply(s.xid, this.counts.lastZxid, s.answer!.err, s.answer!.body) });
       this.counts.sent++;
-      if (s.closes) return [...out, ...this.end(s.xid === Xid.auth ? 'authentication failed' : 'closed by the client')];
+      if (s.closesOnError && s.answer!.err !== 0) return [...out, ...this.end('authentication failed')];
+      if (s.closes) return [...out, ...this.end('closed by the client')];
     }
     return out;
   }

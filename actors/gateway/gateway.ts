@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { Limits } from '../../transport/messages.js';
 import type { FourLetterWord } from '../../transport/jute/codes.js';
 import type { WatchEvent } from '../../transport/ops.js';
-import type { LocalFrontEnd, LocalSink } from '../session/session-actor.js';
+import type { LocalFrontEnd, LocalSessionInfo, LocalSink } from '../session/session-actor.js';
 import { GatewayConnection, type ConnectionAction } from './connection.js';
 
 export interface GatewayOptions {
@@ -96,6 +96,12 @@ export class Gateway {
     this.perform(socket, conn, sink, actions);
   }
 
+  /** The session is there: its client's address counts for ACLs of the ip scheme before any request of it runs. */
+  private opened(conn: GatewayConnection, socket: net.Socket, info: LocalSessionInfo): ConnectionAction[] {
+    this.opts.core.setAddress(info.sessionId, socket.remoteAddress);
+    return conn.onOpened(info);
+  }
+
   private perform(socket: net.Socket, conn: GatewayConnection, sink: LocalSink, actions: ConnectionAction[]): void {
     const core = this.opts.core;
     for (const a of actions) {
@@ -110,13 +116,13 @@ export class Gateway {
           break;
         case 'open':
           core.localOpen(a.timeoutMs, sink).then(
-            (info) => this.step(socket, conn, sink, () => conn.onOpened(info)),
+            (info) => this.step(socket, conn, sink, () => this.opened(conn, socket, info)),
             (err: Error) => this.step(socket, conn, sink, () => conn.onOpenFailed(err)),
           );
           break;
         case 'resume':
           core.localResume(a.sessionId, a.secret, a.lastZxid, sink).then(
-            (info) => this.step(socket, conn, sink, () => conn.onOpened(info)),
+            (info) => this.step(socket, conn, sink, () => this.opened(conn, socket, info)),
             (err: Error) => this.step(socket, conn, sink, () => conn.onOpenFailed(err)),
           );
           break;

@@ -5,7 +5,7 @@
 import { ErrorCode, ZkError } from '../../storage/errors.js';
 import type { Stat } from '../../storage/txn.js';
 import { validatePath } from '../../storage/paths.js';
-import { AddWatchMode, OpCode, PERMS_ALL, WatcherType } from '../../transport/jute/codes.js';
+import { AddWatchMode, OpCode, WatcherType } from '../../transport/jute/codes.js';
 import type { Acl } from '../../transport/jute/records.js';
 import type { MultiSubRequest, ZkRequest } from '../../transport/jute/requests.js';
 import type { MultiResult, ResponseBody } from '../../transport/jute/responses.js';
@@ -20,9 +20,6 @@ export type Plan =
   | { kind: 'ask'; request: LocalRequest; answer: (reply: object) => Answer }
   | { kind: 'now'; answer: Answer };
 
-/** The one ACL every natszk node has. */
-export const WORLD_ANYONE: Acl = { perms: PERMS_ALL, scheme: 'world', id: 'anyone' };
-
 const NONE: ResponseBody = { type: 'none' };
 const ok = (body: ResponseBody = NONE): Answer => ({ err: 0, body });
 const fail = (err: number): Answer => ({ err, body: NONE });
@@ -35,23 +32,9 @@ function translate(reply: object, body: (r: Record<string, unknown>) => Response
 
 const stat = (r: Record<string, unknown>) => r.stat as Stat;
 
-/**
- * natszk has no ACLs: every node is world:anyone with every permission. A create that asks
- * for exactly that is served; one that asks for anything else is refused rather than given an
- * ACL it did not ask for. An empty list is INVALIDACL, as in ZooKeeper.
- */
-function checkAcl(acl: Acl[]): void {
-  if (acl.length === 0) throw new ZkError('INVALIDACL', 'an ACL list must not be empty');
-  if (!acl.every((a) => a.scheme === 'world' && a.id === 'anyone' && a.perms === PERMS_ALL)) {
-    throw new ZkError('UNIMPLEMENTED', 'natszk has no ACLs: only world:anyone with all permissions');
-  }
-}
-
 function subOp(op: MultiSubRequest): Record<string, unknown> {
   switch (op.type) {
-    case 'create':
-      checkAcl(op.acl);
-      return { op: 'create', path: op.path, data: op.data, mode: op.flags, ttl: op.ttl };
+    case 'create': return { op: 'create', path: op.path, data: op.data, mode: op.flags, ttl: op.ttl, acl: op.acl };
     case 'delete': return { op: 'delete', path: op.path, version: op.version };
     case 'setData': return { op: 'setData', path: op.path, data: op.data, version: op.version };
     case 'check': return { op: 'check', path: op.path, version: op.version };
@@ -93,8 +76,7 @@ function plan(req: ZkRequest, limits: Limits): Plan {
   const ask = (body: Record<string, unknown>, answer: (reply: object) => Answer): Plan => ({ kind: 'ask', request: parseClientOp(body, limits), answer });
   switch (req.type) {
     case 'create':
-      checkAcl(req.acl);
-      return ask({ op: 'create', path: req.path, data: req.data, mode: req.flags, ttl: req.ttl }, (r) => translate(r, (b) =>
+      return ask({ op: 'create', path: req.path, data: req.data, mode: req.flags, ttl: req.ttl, acl: req.acl }, (r) => translate(r, (b) =>
         req.code === OpCode.create ? { type: 'path', path: b.path as string } : { type: 'pathStat', path: b.path as string, stat: stat(b) }));
     case 'delete': return ask({ op: 'delete', path: req.path, version: req.version }, (r) => translate(r, () => NONE));
     case 'setData': return ask({ op: 'setData', path: req.path, data: req.data, version: req.version }, (r) => translate(r, (b) => ({ type: 'stat', stat: stat(b) })));
@@ -110,10 +92,8 @@ function plan(req: ZkRequest, limits: Limits): Plan {
     case 'getChildren2':
       return ask({ op: 'getChildren', path: req.path, watch: req.watch }, (r) => translate(r, (b) =>
         req.type === 'getChildren' ? { type: 'children', children: b.children as string[] } : { type: 'children2', children: b.children as string[], stat: stat(b) }));
-    case 'getACL':
-      return ask({ op: 'exists', path: req.path, watch: false }, (r) => isErrorReply(r) ? fail(r.code)
-        : (r as { stat: Stat | null }).stat === null ? fail(ErrorCode.NONODE) : ok({ type: 'acl', acl: [WORLD_ANYONE], stat: stat(r as Record<string, unknown>) }));
-    case 'setACL': return { kind: 'now', answer: fail(ErrorCode.UNIMPLEMENTED) };
+    case 'getACL': return ask({ op: 'getACL', path: req.path }, (r) => translate(r, (b) => ({ type: 'acl', acl: b.acl as Acl[], stat: stat(b) })));
+    case 'setACL': return ask({ op: 'setACL', path: req.path, acl: req.acl, version: req.version }, (r) => translate(r, (b) => ({ type: 'stat', stat: stat(b) })));
     case 'sync': return ask({ op: 'sync', path: req.path }, (r) => translate(r, (b) => ({ type: 'path', path: b.path as string })));
     case 'multi': {
       const ops = req.ops;
@@ -155,8 +135,9 @@ function plan(req: ZkRequest, limits: Limits): Plan {
     case 'getAllChildrenNumber':
       return ask({ op: 'getAllChildrenNumber', path: req.path }, (r) => translate(r, (b) => ({ type: 'count', count: b.count as number })));
     case 'auth':
-      // No authentication scheme is served: refused as ZooKeeper refuses a scheme it has no provider for.
-      return { kind: 'now', answer: fail(ErrorCode.AUTHFAILED) };
+      // In the session's order, as ZooKeeper's: the writes after it carry its identity. Only
+      // the digest scheme is served; another is AUTHFAILED, and the connection then closes.
+      return { kind: 'ask', request: { op: 'addAuth', scheme: req.scheme, auth: Buffer.from(req.auth).toString('utf8') }, answer: (r) => translate(r, () => NONE) };
     case 'unimplemented': return { kind: 'now', answer: fail(ErrorCode.UNIMPLEMENTED) };
   }
 }

@@ -74,6 +74,8 @@ export interface LocalFrontEnd {
   localRequest(sessionId: number, secret: string, request: LocalRequest, deliver: (body: object) => void): void;
   /** The front-end's connection went away: this actor lets go of the session, which lives until its timeout, as in ZooKeeper. */
   localDetach(sessionId: number, sink: LocalSink): void;
+  /** The address the session's client connects from, for the ip scheme of ACLs. */
+  setAddress(sessionId: number, address: string | undefined): void;
   /** The range a requested session timeout is clamped to. */
   readonly timeoutRange: { min: number; max: number };
   stats(): ReturnType<SessionActor['stats']>;
