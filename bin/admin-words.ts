@@ -88,6 +88,20 @@ export function serverWords(server: VotingServer, version: string): Partial<Reco
 
 export interface LatencyStats { min: number; avg: number; max: number; count: number }
 
+/** Request latency as ZooKeeper's srvr shows it (min/avg/max ms), kept as each request is served. */
+export function latencyRecorder(): { latency: LatencyStats; record: (seconds: number) => void } {
+  const latency: LatencyStats = { min: 0, avg: 0, max: 0, count: 0 };
+  return {
+    latency,
+    record: (seconds) => {
+      const ms = seconds * 1000;
+      latency.min = latency.count === 0 ? ms : Math.min(latency.min, ms);
+      latency.max = Math.max(latency.max, ms);
+      latency.avg += (ms - latency.avg) / ++latency.count;
+    },
+  };
+}
+
 export function sessionWords(actor: SessionActor, latency: () => LatencyStats, version: string): Partial<Record<AdminCommand, () => string>> {
   const srvr = () => {
     const s = actor.stats();

@@ -7,7 +7,7 @@ import { Gateway } from '../actors/gateway/gateway.js';
 import { gatewayWord } from '../actors/gateway/words.js';
 import { SessionActor } from '../actors/session/session-actor.js';
 import { NatsBus } from '../transport/nats-bus.js';
-import { sessionWords, type LatencyStats } from './admin-words.js';
+import { latencyRecorder, sessionWords } from './admin-words.js';
 import { COMMON_FLAGS, COMMON_HELP, commonOptions, effectiveMaxData, logger, positiveInt, UsageError } from './config.js';
 import { sessionMetrics } from './metrics.js';
 import { observe, VERSION } from './observe.js';
@@ -46,7 +46,7 @@ export async function runGateway(argv: string[]): Promise<void> {
   const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-gateway', auth: common.auth });
   bus.onError((code) => log(`NATS refused a message or subscription: ${code}; check this user's permissions (deploy/nats/natszk-permissions.conf)`));
   const metrics = sessionMetrics();
-  const latency: LatencyStats = { min: 0, avg: 0, max: 0, count: 0 };
+  const { latency, record } = latencyRecorder();
   const limits = { maxDataBytes: effectiveMaxData(common.maxDataBytes, bus.maxPayload, log) };
   const actor = await SessionActor.start({
     bus,
@@ -60,10 +60,7 @@ export async function runGateway(argv: string[]): Promise<void> {
     natsEntryPoints: false,
     onServed: (op, seconds) => {
       metrics.onServed(op, seconds);
-      const ms = seconds * 1000;
-      latency.min = latency.count === 0 ? ms : Math.min(latency.min, ms);
-      latency.max = Math.max(latency.max, ms);
-      latency.avg += (ms - latency.avg) / ++latency.count;
+      record(seconds);
     },
   });
   const words = sessionWords(actor, () => latency, VERSION);

@@ -5,7 +5,7 @@ import { SessionActor } from '../actors/session/session-actor.js';
 import { isValidSuperDigest } from '../storage/acl.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { COMMON_FLAGS, COMMON_HELP, commonOptions, effectiveMaxData, logger, positiveInt, UsageError } from './config.js';
-import { sessionWords, type LatencyStats } from './admin-words.js';
+import { latencyRecorder, sessionWords } from './admin-words.js';
 import { sessionMetrics } from './metrics.js';
 import { observe, VERSION } from './observe.js';
 import { untilSignal } from './server.js';
@@ -39,7 +39,7 @@ export async function runSession(argv: string[]): Promise<void> {
   const bus = await NatsBus.connect({ servers: common.nats, name: 'natszk-session', auth: common.auth });
   bus.onError((code) => log(`NATS refused a message or subscription: ${code}; check this user's permissions (deploy/nats/natszk-permissions.conf)`));
   const metrics = sessionMetrics();
-  const latency: LatencyStats = { min: 0, avg: 0, max: 0, count: 0 };
+  const { latency, record } = latencyRecorder();
   const actor = await SessionActor.start({
     bus,
     subjects: common.subjects,
@@ -50,10 +50,7 @@ export async function runSession(argv: string[]): Promise<void> {
     superDigest,
     onServed: (op, seconds) => {
       metrics.onServed(op, seconds);
-      const ms = seconds * 1000;
-      latency.min = latency.count === 0 ? ms : Math.min(latency.min, ms);
-      latency.max = Math.max(latency.max, ms);
-      latency.avg += (ms - latency.avg) / ++latency.count;
+      record(seconds);
     },
   });
   const stopObserving = await observe(bus, common.subjects, {

@@ -6,14 +6,13 @@
 // a line per check.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from './harness/processes.js';
-import { startGateway, type GatewayProc } from './gateway/gateways.js';
+import { runProgram, startGateway, type GatewayProc } from './gateway/gateways.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE = path.resolve(HERE, '../../test/gateway/curator/CuratorRecipes.java');
@@ -35,23 +34,6 @@ test.after(async () => {
   await cluster.stop();
 });
 
-/** Runs a program to its end (killed, with its children, past timeoutMs) and returns what it printed. */
-function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // A process group of its own: the recipes' JVM starts a second JVM (the lock holder it
-    // kills), and a timeout must stop both.
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** The compiled program's directory: javac's output, kept in the temp dir by the source's hash. */
 async function compile(): Promise<string> {
@@ -61,7 +43,7 @@ async function compile(): Promise<string> {
   const dir = path.join(os.tmpdir(), `natszk-curator-${hash}`);
   if (existsSync(path.join(dir, 'CuratorRecipes.class'))) return dir;
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'natszk-curator-build-'));
-  const r = await run('/usr/bin/javac', ['-nowarn', '-d', tmp, '-cp', JARS.join(':'), SOURCE], 180_000);
+  const r = await runProgram('/usr/bin/javac', ['-nowarn', '-d', tmp, '-cp', JARS.join(':'), SOURCE], 180_000);
   if (r.code !== 0) rmSync(tmp, { recursive: true, force: true });
   assert.is(r.code, 0, `javac exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
   try {
@@ -76,7 +58,7 @@ test('Curator: CRUD, caches, InterProcessMutex (kill -9 of the holder), LeaderLa
   const classes = await compile();
   const hosts = gateways.map((g) => g.connect).join(',');
   const started = Date.now();
-  const r = await run('java', ['-Xmx256m', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', [classes, ...JARS].join(':'),
+  const r = await runProgram('java', ['-Xmx256m', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', [classes, ...JARS].join(':'),
     'CuratorRecipes', 'all', hosts, '/curator'], 420_000);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const context = `exit ${r.code} after ${seconds} s\n--- stdout\n${r.stdout}\n--- stderr (tail)\n${r.stderr.slice(-12_000)}`

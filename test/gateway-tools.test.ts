@@ -1,12 +1,11 @@
-// ZooKeeper's own tools against a natszk gateway, unmodified: kazoo (Python, with its Lock and
-// Counter recipes) and zkCli.sh (Java, from the Debian package zookeeper).
+// ZooKeeper's own tools against a natszk gateway, unmodified: kazoo (Python, with its Lock,
+// Counter, Election and Barrier recipes) and zkCli.sh (Java, from the Debian package zookeeper).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cluster } from './harness/processes.js';
-import { startGateway, type GatewayProc } from './gateway/gateways.js';
+import { runProgram, startGateway, type GatewayProc } from './gateway/gateways.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const KAZOO_SCRIPT = path.resolve(HERE, '../../test/gateway/kazoo_client.py');
@@ -25,26 +24,10 @@ test.after(async () => {
   await cluster.stop();
 });
 
-/** Runs a program to its end (killed, with its children, past timeoutMs) and returns what it printed. */
-function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // A process group of its own: zkCli.sh runs java as its child, and a timeout must stop both.
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
-test('kazoo: CRUD, multi, watches, and its Lock and Counter recipes', async () => {
+test('kazoo: CRUD, multi, watches, its Lock, Counter, Election and Barrier recipes, and a digest ACL', async () => {
   const hosts = gateways.map((g) => g.connect).join(',');
-  const r = await run('/usr/bin/python3', [KAZOO_SCRIPT, hosts, '/kazoo'], 180_000);
+  const r = await runProgram('/usr/bin/python3', [KAZOO_SCRIPT, hosts, '/kazoo'], 180_000);
   assert.is(r.code, 0, `kazoo exited ${r.code}:\n${r.stderr}`);
   const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
   assert.equal(out.crud_get, ['v1', 0]);
@@ -59,10 +42,16 @@ test('kazoo: CRUD, multi, watches, and its Lock and Counter recipes', async () =
   assert.equal(out.lock_contenders, ['a']);
   assert.equal(out.lock_order, ['a acquired', 'a releasing', 'b acquired'], 'the second contender waited for the first');
   assert.is(out.counter, 40, 'no increment lost between two clients');
+  assert.equal(out.election_while_a_leads, ['a'], 'one leader at a time');
+  assert.equal(out.election_after_a_left, ['a', 'b'], 'the other contender leads once the leader\'s session ends');
+  assert.equal(out.barrier_before_removal, [], 'the barrier holds its waiter');
+  assert.equal(out.barrier_after_removal, [true]);
+  assert.is(out.acl_stranger, 'NoAuthError');
+  assert.is(out.acl_bob, 's');
 });
 
 async function zkCli(...command: string[]): Promise<{ code: number | null; out: string }> {
-  const r = await run(ZKCLI, ['-server', gateways[0]!.connect, ...command], 120_000);
+  const r = await runProgram(ZKCLI, ['-server', gateways[0]!.connect, ...command], 120_000);
   // zkCli prints results on stdout and some messages on stderr; a user sees both.
   return { code: r.code, out: `${r.stdout}\n${r.stderr}` };
 }

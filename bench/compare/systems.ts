@@ -102,11 +102,11 @@ export async function natszk(): Promise<System> {
 
 // ---------- ZooKeeper ----------
 
-function zkCall<T>(f: (cb: (err: Error | null, r: T) => void) => void): Promise<T> {
+export function zkCall<T>(f: (cb: (err: Error | null, r: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => f((err, r) => (err ? reject(err) : resolve(r))));
 }
 
-async function zkConnect(connectString: string): Promise<zookeeper.Client> {
+export async function zkConnect(connectString: string): Promise<zookeeper.Client> {
   const client = zookeeper.createClient(connectString, { sessionTimeout: 30_000, spinDelay: 100 });
   const connected = new Promise<void>((resolve, reject) => {
     client.once('connected', resolve);

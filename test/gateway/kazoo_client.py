@@ -8,16 +8,19 @@ import sys
 import threading
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import BadVersionError, NoNodeError, NodeExistsError
+from kazoo.exceptions import BadVersionError, NoAuthError, NoNodeError, NodeExistsError
+from kazoo.recipe.barrier import Barrier
 from kazoo.recipe.counter import Counter
+from kazoo.recipe.election import Election
 from kazoo.recipe.lock import Lock
+from kazoo.security import make_digest_acl
 
 hosts, root = sys.argv[1], sys.argv[2]
 out = {}
 
 
-def client():
-    zk = KazooClient(hosts=hosts, timeout=10)
+def client(auth_data=None):
+    zk = KazooClient(hosts=hosts, timeout=10, auth_data=auth_data)
     zk.start(timeout=30)
     return zk
 
@@ -116,6 +119,62 @@ for t in threads:
 for t in threads:
     t.join(60)
 out["counter"] = Counter(zk, root + "/counter").value
+
+# Election: one leader; when its session ends, the other contender leads.
+leaders = []
+led = threading.Event()
+e1, e2 = client(), client()
+
+
+def lead(name, stay):
+    def run():
+        leaders.append(name)
+        led.set()
+        stay.wait(60)
+    return run
+
+
+stay_a, stay_b = threading.Event(), threading.Event()
+ta = threading.Thread(target=lambda: Election(e1, root + "/election", "a").run(lead("a", stay_a)), daemon=True)
+ta.start()
+led.wait(20)
+led.clear()
+tb = threading.Thread(target=lambda: Election(e2, root + "/election", "b").run(lead("b", stay_b)), daemon=True)
+tb.start()
+# b must not lead while a does.
+led.wait(1.5)
+out["election_while_a_leads"] = list(leaders)
+e1.stop()
+e1.close()
+led.wait(30)
+out["election_after_a_left"] = list(leaders)
+stay_b.set()
+stay_a.set()
+e2.stop()
+e2.close()
+
+# Barrier: a waiter passes only once the barrier is removed.
+passed = []
+Barrier(zk, root + "/barrier").create()
+waiter = threading.Thread(target=lambda: passed.append(Barrier(other, root + "/barrier").wait(30)))
+waiter.start()
+waiter.join(1.5)
+out["barrier_before_removal"] = list(passed)
+Barrier(zk, root + "/barrier").remove()
+waiter.join(30)
+out["barrier_after_removal"] = passed
+
+# ACLs: a node only bob may read; kazoo authenticates with the digest scheme.
+bob = client(auth_data=[("digest", "bob:secret")])
+bob.create(root + "/secret", b"s", acl=[make_digest_acl("bob", "secret", all=True)])
+try:
+    other.get(root + "/secret")
+    out["acl_stranger"] = "read"
+except NoAuthError:
+    out["acl_stranger"] = "NoAuthError"
+out["acl_bob"] = bob.get(root + "/secret")[0].decode()
+bob.stop()
+bob.close()
 
 zk.stop()
 zk.close()
