@@ -11,8 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Cluster } from './harness/processes.js';
-import { runProgram, startGateway, type GatewayProc } from './gateway/gateways.js';
+import { gatewayEnsemble, runProgram, type GatewayProc } from './gateway/gateways.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SOURCE = path.resolve(HERE, '../../test/gateway/curator/CuratorRecipes.java');
@@ -21,18 +20,15 @@ const SOURCE = path.resolve(HERE, '../../test/gateway/curator/CuratorRecipes.jav
 const JARS = ['curator-recipes', 'curator-framework', 'curator-client', 'slf4j-simple'].map((j) => `/usr/share/java/${j}.jar`);
 const CHECKS = ['crud', 'curator-cache', 'tree-cache', 'mutex-exclusive', 'lock-handover', 'leader-latch', 'barrier', 'double-barrier', 'atomic-long', 'shared-count', 'cleanup'];
 
-let cluster: Cluster;
+let ensemble: Awaited<ReturnType<typeof gatewayEnsemble>>;
 let gateways: GatewayProc[] = [];
 
 test.before(async () => {
-  cluster = await Cluster.start({ servers: 1 });
-  gateways = [await startGateway(cluster), await startGateway(cluster)];
+  ensemble = await gatewayEnsemble();
+  gateways = ensemble.gateways;
 });
 
-test.after(async () => {
-  await Promise.all(gateways.map((g) => g.proc.stop()));
-  await cluster.stop();
-});
+test.after(() => ensemble.stop());
 
 
 /** The compiled program's directory: javac's output, kept in the temp dir by the source's hash. */

@@ -4,25 +4,21 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Cluster } from './harness/processes.js';
-import { runProgram, startGateway, type GatewayProc } from './gateway/gateways.js';
+import { gatewayEnsemble, runProgram, type GatewayProc } from './gateway/gateways.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const KAZOO_SCRIPT = path.resolve(HERE, '../../test/gateway/kazoo_client.py');
 const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
 
-let cluster: Cluster;
+let ensemble: Awaited<ReturnType<typeof gatewayEnsemble>>;
 let gateways: GatewayProc[] = [];
 
 test.before(async () => {
-  cluster = await Cluster.start({ servers: 1 });
-  gateways = [await startGateway(cluster), await startGateway(cluster)];
+  ensemble = await gatewayEnsemble();
+  gateways = ensemble.gateways;
 });
 
-test.after(async () => {
-  await Promise.all(gateways.map((g) => g.proc.stop()));
-  await cluster.stop();
-});
+test.after(() => ensemble.stop());
 
 
 test('kazoo: CRUD, multi, watches, its Lock, Counter, Election and Barrier recipes, and a digest ACL', async () => {

@@ -173,7 +173,7 @@ test('what prepare predicted is what apply does, with many writes in flight', ()
 
 const alice: Identity = { scheme: 'digest', id: digestOf('alice:secret') };
 const bob: Identity = { scheme: 'digest', id: digestOf('bob:pw') };
-const only = (who: Identity, perms: number = Perms.ALL): Acl[] => [{ perms, scheme: who.scheme, id: who.id }];
+const grant = (who: Identity, perms: number = Perms.ALL): Acl[] => [{ perms, scheme: who.scheme, id: who.id }];
 const withAcl = (path: string, acl: Acl[]): CreateOp => ({ ...create(path), acl });
 
 test('acl: create stores the fixed-up ACL; no ACL is world:anyone:cdrwa', () => {
@@ -181,7 +181,7 @@ test('acl: create stores the fixed-up ACL; no ACL is world:anyone:cdrwa', () => 
   const plain = l.ok(create('/open')) as { acl: Acl[] };
   assert.equal(plain.acl, [...Ids.OPEN_ACL_UNSAFE]);
   const mine = l.ok(withAcl('/mine', [...Ids.CREATOR_ALL_ACL, ...Ids.CREATOR_ALL_ACL]), 0, [alice, bob, { scheme: 'ip', id: '10.0.0.1' }]) as { acl: Acl[] };
-  assert.equal(mine.acl, [only(alice)[0], only(bob)[0]], "'auth' is each digest identity once; ip is not an authenticated identity");
+  assert.equal(mine.acl, [grant(alice)[0], grant(bob)[0]], "'auth' is each digest identity once; ip is not an authenticated identity");
   assert.is(l.err(withAcl('/nobody', [...Ids.CREATOR_ALL_ACL])), 'INVALIDACL', "'auth' without identities");
   assert.is(l.err(withAcl('/empty', [])), 'INVALIDACL');
   assert.is(l.err(withAcl('/bad', [{ perms: 1, scheme: 'kerberos', id: 'x' }])), 'INVALIDACL');
@@ -193,10 +193,10 @@ test('acl: create stores the fixed-up ACL; no ACL is world:anyone:cdrwa', () => 
 
 test('acl: create needs CREATE on the parent, delete DELETE on the parent, setData WRITE, check READ', () => {
   const l = new Leader();
-  l.ok(withAcl('/p', [{ perms: Perms.READ, scheme: 'world', id: 'anyone' }, ...only(alice, Perms.CREATE | Perms.DELETE)]), 0, []);
+  l.ok(withAcl('/p', [{ perms: Perms.READ, scheme: 'world', id: 'anyone' }, ...grant(alice, Perms.CREATE | Perms.DELETE)]), 0, []);
   assert.is(l.err(create('/p/c')), 'NOAUTH', 'world may only read /p');
   assert.is(l.err(create('/p/c'), 0, [bob]), 'NOAUTH');
-  l.ok(withAcl('/p/c', only(alice, Perms.WRITE)), 0, [alice]);
+  l.ok(withAcl('/p/c', grant(alice, Perms.WRITE)), 0, [alice]);
   assert.is(l.err({ op: 'delete', path: '/p/c', version: -1 }), 'NOAUTH');
   assert.is(l.err({ op: 'delete', path: '/p/missing', version: -1 }), 'NOAUTH', 'the parent is checked before the node is looked for');
   assert.is(l.err({ op: 'setData', path: '/p/c', data: bytes('x'), version: -1 }, 0, [bob]), 'NOAUTH');
@@ -212,8 +212,8 @@ test('acl: create needs CREATE on the parent, delete DELETE on the parent, setDa
 
 test('acl: a NOAUTH in a multi fails it whole, per op, and the leader\'s own writes pass every ACL', () => {
   const l = new Leader();
-  l.ok(withAcl('/locked', only(alice)), 0, [alice]);
-  l.ok(withAcl('/locked/x', only(alice)), 0, [alice]);
+  l.ok(withAcl('/locked', grant(alice)), 0, [alice]);
+  l.ok(withAcl('/locked/x', grant(alice)), 0, [alice]);
   const p = l.propose({ op: 'multi', ops: [create('/fine'), { op: 'setData', path: '/locked', data: bytes(''), version: -1 }, create('/also')] }, 0, [bob]);
   assert.ok('error' in p);
   const err = (p as { error: { codeName: string; results: unknown[] } }).error;
@@ -227,14 +227,14 @@ test('acl: a NOAUTH in a multi fails it whole, per op, and the leader\'s own wri
 
 test('acl: setACL needs ADMIN, checks the aversion, bumps it, and later writes see the new ACL', () => {
   const l = new Leader();
-  l.ok(withAcl('/n', only(alice)), 0, [alice]);
+  l.ok(withAcl('/n', grant(alice)), 0, [alice]);
   const setAcl = (acl: Acl[], version: number) => ({ op: 'setACL' as const, path: '/n', acl, version });
   assert.is(l.err(setAcl([...Ids.OPEN_ACL_UNSAFE], -1), 0, [bob]), 'NOAUTH');
   assert.is(l.err(setAcl([...Ids.OPEN_ACL_UNSAFE], 3), 0, [alice]), 'BADVERSION');
   assert.is(l.err(setAcl([], 0), 0, [alice]), 'INVALIDACL');
   assert.is(l.err({ op: 'setACL', path: '/none', acl: [], version: -1 }), 'INVALIDACL', 'the ACL is fixed up before the node is looked for');
   assert.is(l.err({ op: 'setACL', path: '/none', acl: [...Ids.OPEN_ACL_UNSAFE], version: -1 }), 'NONODE');
-  const txn = l.ok(setAcl(only(bob), 0), 0, [alice]) as { aversion: number };
+  const txn = l.ok(setAcl(grant(bob), 0), 0, [alice]) as { aversion: number };
   assert.is(txn.aversion, 1);
   assert.is(l.err(setAcl([...Ids.OPEN_ACL_UNSAFE], 1), 0, [alice]), 'NOAUTH', 'the pending ACL is the one checked');
   l.ok(setAcl([...Ids.READ_ACL_UNSAFE], 1), 0, [bob]);

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { freePort } from '../../deploy/local/embedded-nats.js';
-import { CLI, Proc, type Cluster } from '../harness/processes.js';
+import { CLI, Cluster, Proc } from '../harness/processes.js';
 
 export interface GatewayProc { proc: Proc; port: number; connect: string }
 
@@ -65,4 +65,18 @@ export function runProgram(cmd: string, args: string[], timeoutMs: number): Prom
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** One voting server and two gateways, for a test file's before hook; stop() for its after hook. */
+export async function gatewayEnsemble(): Promise<{ cluster: Cluster; gateways: GatewayProc[]; stop: () => Promise<void> }> {
+  const cluster = await Cluster.start({ servers: 1 });
+  const gateways = [await startGateway(cluster), await startGateway(cluster)];
+  return {
+    cluster,
+    gateways,
+    stop: async () => {
+      await Promise.all(gateways.map((g) => g.proc.stop()));
+      await cluster.stop();
+    },
+  };
 }
