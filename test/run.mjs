@@ -7,7 +7,7 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Only compiled test files, never their .d.ts or .map; an argument narrows the set further.
 const pattern = process.argv[2] ? `^(?=.*(${process.argv[2]})).*\\.test\\.js$` : '\\.test\\.js$';
-const child = spawn(process.execPath, [path.join(root, 'node_modules/uvu/bin.js'), 'dist/test', pattern, '--no-color'], {
+const child = spawn(process.execPath, ['--import', path.join(root, 'test/linger-report.mjs'), path.join(root, 'node_modules/uvu/bin.js'), 'dist/test', pattern, '--no-color'], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'inherit'],
   env: { ...process.env, FORCE_COLOR: '0' },
@@ -22,7 +22,8 @@ child.stdout.on('data', (chunk) => {
     lingering = setTimeout(() => {
       out += '\nthe tests finished but their process did not exit: a test left a connection or timer open\n';
       console.log('the tests finished but their process did not exit: a test left a connection or timer open');
-      child.kill('SIGKILL');
+      child.kill('SIGUSR2');
+      setTimeout(() => child.kill('SIGKILL'), 1000);
     }, 20_000);
     lingering.unref();
   }
