@@ -62,6 +62,13 @@ export function runProgram(cmd: string, args: string[], timeoutMs: number): Prom
     const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
+      // Whatever it started and left behind (a JVM holding its stderr) goes with it: a pipe
+      // held open by a leftover keeps the tests' process alive after the last test.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
       resolve({ code, stdout, stderr });
     });
   });
