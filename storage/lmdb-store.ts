@@ -2,10 +2,13 @@
 //   meta       acceptedEpoch, currentEpoch, lastCommittedZxid, purgedThrough, snapshots (index)
 //   log        LogEntry by zxid (ordered-binary number keys: numeric order, exact below 2^53)
 //   snapshots  chunk bytes by [zxid, index]
+//   fence      'writer': the handle that claimed the environment (its name; its token as the
+//              entry's version, so a write can be made conditional on it inside LMDB)
 // Durability: the environment is opened with overlappingSync off, so a write's promise
 // resolves only after LMDB's commit has fsynced; many appends queued in one event turn share
 // one transaction and one fsync (group commit).
 
+import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { decode, encode, encodeOnce } from '../transport/codec.js';
@@ -16,8 +19,8 @@ const CHUNKS_PER_WRITE = 16;
 
 export class ServerStore implements Store {
   private lastQueued = 0;
-  /** Set once this handle claimed the environment; its writes then check that it still holds it. */
-  private writer?: string;
+  /** Set once this handle claimed the environment: its writes are conditional on the fence still holding this token. */
+  private writerToken?: number;
   /** Commit point known in memory; it rides along with the next write rather than costing an fsync of its own. */
   private committed = 0;
 
@@ -26,6 +29,7 @@ export class ServerStore implements Store {
     private readonly meta: Database<Uint8Array, string>,
     private readonly log: Database<Uint8Array, number>,
     private readonly snaps: Database<Uint8Array, [number, number]>,
+    private readonly fence: Database<Uint8Array, string>,
     private readonly keepSnapshots: number,
   ) {
     this.reload();
@@ -39,6 +43,7 @@ export class ServerStore implements Store {
       env.openDB<Uint8Array, string>({ name: 'meta', encoding: 'binary' }),
       env.openDB<Uint8Array, number>({ name: 'log', encoding: 'binary' }),
       env.openDB<Uint8Array, [number, number]>({ name: 'snapshots', encoding: 'binary' }),
+      env.openDB<Uint8Array, string>({ name: 'fence', encoding: 'binary', useVersions: true }),
       Math.max(1, opts.keepSnapshots ?? 3),
     );
     return store;
@@ -59,8 +64,10 @@ export class ServerStore implements Store {
   async setCurrentEpoch(epoch: number): Promise<void> { await this.write(() => this.meta.put('currentEpoch', encode(epoch))); }
 
   async claim(owner: string): Promise<void> {
-    await this.env.transaction(() => this.meta.put('writer', encode(owner)));
-    this.writer = owner;
+    // Random, so two claims never share a token however close together they come.
+    const token = randomInt(1, 2 ** 47);
+    await this.env.transaction(() => this.fence.put('writer', encode(owner), token));
+    this.writerToken = token;
     this.reload();
     await this.dropUnfinishedSnapshots();
   }
@@ -73,13 +80,27 @@ export class ServerStore implements Store {
   /** One fenced LMDB transaction: refused when another handle claimed the environment since. */
   private write(body: () => void): Promise<void> {
     return this.env.transaction(() => {
-      if (this.writer !== undefined) {
-        const holder = this.meta.get('writer');
-        const current = holder ? (decode(holder) as string) : undefined;
-        if (current !== this.writer) throw new Error(`${current ?? 'another actor'} took over this server's storage from ${this.writer}`);
-      }
+      if (this.writerToken !== undefined && !this.fence.doesExist('writer', this.writerToken)) throw this.fencedOff();
       body();
     });
+  }
+
+  /**
+   * The hot path's fenced write: the puts body queues are made conditional on the fence inside
+   * LMDB's commit, so no JavaScript runs in the write transaction (one hand-off to LMDB's
+   * writer thread and back, instead of two). body must only queue writes: it runs now, not
+   * in the transaction, so what it reads is the last committed state.
+   */
+  private writeQueued(body: () => void): Promise<void> {
+    const queued = this.writerToken === undefined ? this.env.batch(body) : this.fence.ifVersion('writer', this.writerToken, body);
+    return queued.then((held) => {
+      if (!held) throw this.fencedOff();
+    });
+  }
+
+  private fencedOff(): Error {
+    const holder = this.fence.get('writer');
+    return new Error(`${holder ? (decode(holder) as string) : 'another actor'} took over this server's storage`);
   }
   /**
    * Records the commit point. It reaches disk with the next log append, snapshot or close:
@@ -99,7 +120,7 @@ export class ServerStore implements Store {
   /** Durable once resolved. Entries must extend the log in zxid order. */
   appendLog(entries: LogEntry[]): Promise<void> {
     this.lastQueued = extendLog(this.lastQueued, entries);
-    return this.write(() => {
+    return this.writeQueued(() => {
       for (const e of entries) this.log.put(e.zxid, encodeOnce(e));
       this.persistCommitted();
     });
