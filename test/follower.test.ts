@@ -57,7 +57,7 @@ test('ZOOKEEPER-4394/4685: proposals and commits between NEWLEADER and UPTODATE 
   f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 4) } });
   f.step({ kind: 'logged', zxid: z(4, 4) });
   // currentEpoch is being persisted; the leader already broadcasts
-  assert.equal(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 4), entries: [e(z(5, 1))] } }), [], 'waits behind the epoch write');
+  assert.equal(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 4), committedZxid: 0, entries: [e(z(5, 1))] } }), [], 'waits behind the epoch write');
   assert.equal(f.step({ kind: 'message', msg: { type: 'commit', epoch: 5, zxid: z(5, 1) } }), []);
   const out = f.step({ kind: 'currentEpochPersisted', epoch: 5 });
   assert.equal(kinds(out), ['send:ackNewLeader', 'appendLog', 'applyCommitted']);
@@ -74,21 +74,36 @@ test('acks follow the durable log, in order, never ahead of it', () => {
   f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 3) } });
   f.step({ kind: 'currentEpochPersisted', epoch: 5 });
   f.step({ kind: 'message', msg: { type: 'upToDate', epoch: 5 } });
-  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 3), entries: [e(z(5, 1)), e(z(5, 2))] } })), ['appendLog']);
-  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(5, 2), entries: [e(z(5, 3))] } })), ['appendLog']);
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 3), committedZxid: 0, entries: [e(z(5, 1)), e(z(5, 2))] } })), ['appendLog']);
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(5, 2), committedZxid: 0, entries: [e(z(5, 3))] } })), ['appendLog']);
   const acks: number[] = [];
   for (const zx of [z(5, 2), z(5, 3)]) for (const o of f.step({ kind: 'logged', zxid: zx })) if (o.kind === 'send' && o.msg.type === 'ack') acks.push(o.msg.zxid);
   assert.equal(acks, [z(5, 2), z(5, 3)]);
   assert.equal(f.step({ kind: 'message', msg: { type: 'commit', epoch: 5, zxid: z(5, 9) } }), [{ kind: 'applyCommitted', zxid: z(5, 3) }], 'commits apply only what is durable here');
 });
 
+test('the commit point a proposal carries applies what is durable here, as a commit would', () => {
+  const f = joined();
+  f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 3) } });
+  f.step({ kind: 'currentEpochPersisted', epoch: 5 });
+  f.step({ kind: 'message', msg: { type: 'upToDate', epoch: 5 } });
+  f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 3), committedZxid: z(4, 3), entries: [e(z(5, 1))] } });
+  f.step({ kind: 'logged', zxid: z(5, 1) });
+  const out = f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(5, 1), committedZxid: z(5, 2), entries: [e(z(5, 2))] } });
+  assert.equal(out, [{ kind: 'appendLog', entries: [e(z(5, 2))] }, { kind: 'applyCommitted', zxid: z(5, 1) }], 'z(5, 2) is committed but not yet durable here: only z(5, 1) applies');
+  assert.equal(f.step({ kind: 'logged', zxid: z(5, 2) }), [
+    { kind: 'send', msg: { type: 'ack', from: 2, epoch: 5, zxid: z(5, 2) } },
+    { kind: 'applyCommitted', zxid: z(5, 2) },
+  ], 'once durable, the commit point it heard applies it');
+});
+
 test('a proposal that does not extend the log is a gap: resync, nothing logged', () => {
   const f = joined();
   f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(4, 3) } });
   f.step({ kind: 'currentEpochPersisted', epoch: 5 });
-  const out = f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(5, 7), entries: [e(z(5, 8))] } });
+  const out = f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(5, 7), committedZxid: 0, entries: [e(z(5, 8))] } });
   assert.equal(out, [{ kind: 'send', msg: { type: 'resync', from: 2, epoch: 5, lastZxid: z(4, 3) } }]);
-  assert.equal(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 2), entries: [e(z(4, 3))] } }), [], 'a duplicate is ignored');
+  assert.equal(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 2), committedZxid: 0, entries: [e(z(4, 3))] } }), [], 'a duplicate is ignored');
 });
 
 test('a lost part of the DIFF is a gap too: resync, never a hole in the log', () => {
@@ -167,7 +182,7 @@ test('a late answer to an old resync (a SNAP or TRUNC below what is logged) is i
   f.step({ kind: 'logged', zxid: z(4, 4) });
   f.step({ kind: 'currentEpochPersisted', epoch: 5 });
   f.step({ kind: 'message', msg: { type: 'upToDate', epoch: 5 } });
-  f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 4), entries: [e(z(5, 1)), e(z(5, 2))] } });
+  f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 4), committedZxid: 0, entries: [e(z(5, 1)), e(z(5, 2))] } });
   assert.equal(kinds(f.step({ kind: 'logged', zxid: z(5, 2) })), ['send:ack']);
   assert.equal(f.step({ kind: 'message', msg: { type: 'snap', epoch: 5, zxid: z(5, 1), chunks: [] } }), [], 'no snapshot below the acked log');
   assert.equal(f.step({ kind: 'message', msg: { type: 'trunc', epoch: 5, zxid: z(5, 1) } }), [], 'no truncation of acked entries');

@@ -20,7 +20,7 @@ const SEEDS: unknown[] = [
   { op: 'setData', path: '/a', data: new Uint8Array([1, 2]), version: 3, session: 5, secret: 'abc' },
   { writes: [{ sessionId: 0, op: { op: 'delete', path: '/a', version: -1 } }] },
   { prevZxid: 1, leader: 1, epoch: 1, entries: [{ zxid: 2, time: 1, sessionId: 0, txn: { type: 'delete', path: '/a' } }] },
-  { type: 'proposal', epoch: 2, prevZxid: 5, entries: [{ zxid: 6, time: 1, sessionId: 0, txn: { type: 'create', path: '/q' } }] },
+  { type: 'proposal', epoch: 2, prevZxid: 5, committedZxid: 4, entries: [{ zxid: 6, time: 1, sessionId: 0, txn: { type: 'create', path: '/q' } }] },
   { type: 'vote', from: 1, round: 2, state: 'looking', vote: { leader: 1, epoch: 1, zxid: 9 } },
   { type: 'followerInfo', from: 2, acceptedEpoch: 1, lastZxid: 3 },
   { type: 'snapChunk', epoch: 1, zxid: 1, index: 0, total: 1, chunk: new Uint8Array([1]) },

@@ -61,7 +61,7 @@ test('a client user\'s forged proposal, commit, vote and write batch are refused
   const entry = { zxid: before[0]!.lastCommittedZxid + 1, time: Date.now(), sessionId: 0, txn: { type: 'create', path: '/forged', data: new Uint8Array(), ephemeralOwner: 0, parentCVersion: 1, kind: 'persistent', ttlMs: 0 } };
   const epoch = before[0]!.epoch;
   const forged: [string, unknown][] = [
-    [subjects.peerServer(1), { type: 'proposal', epoch, prevZxid: before[0]!.lastCommittedZxid, entries: [entry] }],
+    [subjects.peerServer(1), { type: 'proposal', epoch, prevZxid: before[0]!.lastCommittedZxid, committedZxid: entry.zxid, entries: [entry] }],
     [subjects.peerServer(2), { type: 'commit', epoch, zxid: entry.zxid }],
     [subjects.peerVotes, { type: 'vote', from: 1, round: 99, state: 'looking', vote: { leader: 1, epoch: epoch + 5, zxid: 2 ** 40 } }],
     [subjects.committed, { prevZxid: before[0]!.lastCommittedZxid, entries: [entry], leader: 1, epoch }],

@@ -2,7 +2,7 @@
 // leader that steps down answers every waiting client, never its own expiries.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Proposer, type ProposerOutput } from '../actors/proposer/machine.js';
+import { Proposer, type ProposerInput, type ProposerOutput } from '../actors/proposer/machine.js';
 import { DataTree } from '../storage/data-tree.js';
 import { makeZxid } from '../storage/zxid.js';
 import type { LogEntry, Txn } from '../storage/txn.js';
@@ -32,6 +32,24 @@ test('stepping down with an expiry in flight answers the clients only (the expir
   const client = { who: 'a client' };
   p.step({ kind: 'writes', now: 5001, writes: [{ sessionId: 0, op: { op: 'create', path: '/x', data: new Uint8Array(), mode: 0, ttlMs: 0 }, target: client }] });
   assert.equal(p.abandon(), [client]);
+});
+
+test('the commit point rides on proposals; a commit says it must go alone only once nothing proposed is left uncommitted', () => {
+  const p = new Proposer({ selfId: 1, voters: [1, 2, 3], epoch: 2, maxDataBytes: 1024, now: 0 }, new DataTree());
+  const write = (path: string): ProposerInput => ({ kind: 'writes', now: 1, writes: [{ sessionId: 0, op: { op: 'create', path, data: new Uint8Array(), mode: 0, ttlMs: 0 }, target: path }] });
+  const first = p.step(write('/a'));
+  const z1 = makeZxid(2, 1);
+  const z2 = makeZxid(2, 2);
+  assert.equal(first.find((o) => o.kind === 'propose'), { kind: 'propose', prevZxid: 0, committedZxid: 0, entries: (first[0] as { entries: LogEntry[] }).entries });
+  p.step(write('/b'));
+  p.step({ kind: 'logged', zxid: z2 });
+  const partly = p.step({ kind: 'ack', from: 2, zxid: z1 });
+  assert.equal(partly.filter((o) => o.kind === 'commit').map((o) => (o as { drained: boolean }).drained), [false], '/b is still in flight: its commit will carry this one');
+  const third = p.step(write('/c'));
+  assert.is((third.find((o) => o.kind === 'propose') as { committedZxid: number }).committedZxid, z1, 'the next proposal carries the commit point');
+  p.step({ kind: 'logged', zxid: makeZxid(2, 3) });
+  const all = p.step({ kind: 'ack', from: 3, zxid: makeZxid(2, 3) });
+  assert.equal(all.filter((o) => o.kind === 'commit').map((o) => (o as { drained: boolean }).drained), [true], 'nothing left in flight: the commit goes alone');
 });
 
 let zxid = makeZxid(1, 0);

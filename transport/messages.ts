@@ -488,7 +488,8 @@ export type LeaderMessage =
   | { type: 'newLeader'; epoch: number; zxid: number }
   /** a quorum holds the new history: it is committed, and broadcast begins */
   | { type: 'upToDate'; epoch: number }
-  | { type: 'proposal'; epoch: number; prevZxid: number; entries: LogEntry[] }
+  /** committedZxid: the commit point rides along, so a busy leader sends few commits of their own */
+  | { type: 'proposal'; epoch: number; prevZxid: number; committedZxid: number; entries: LogEntry[] }
   /** cumulative: everything up to zxid is committed */
   | { type: 'commit'; epoch: number; zxid: number }
   /** lastZxid: the leader's last proposal, so a follower that missed the latest ones asks for them */
@@ -525,7 +526,7 @@ const PEER_INT_FIELDS: Record<PeerMessage['type'], string[]> = {
   snapChunk: ['epoch', 'zxid', 'index', 'total'],
   newLeader: ['epoch', 'zxid'],
   upToDate: ['epoch'],
-  proposal: ['epoch', 'prevZxid'],
+  proposal: ['epoch', 'prevZxid', 'committedZxid'],
   commit: ['epoch', 'zxid'],
   ping: ['epoch', 'committedZxid', 'lastZxid'],
   leaving: ['epoch'],

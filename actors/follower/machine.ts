@@ -140,9 +140,12 @@ export class Follower {
           return [this.send({ type: 'resync', from: this.config.selfId, epoch: this.epoch, lastZxid: this.lastDurable })];
         }
         const fresh = msg.entries.filter((e) => e.zxid > this.lastQueued);
-        if (fresh.length === 0) return [];
-        this.lastQueued = fresh[fresh.length - 1]!.zxid;
-        return [{ kind: 'appendLog', entries: fresh }];
+        const out: FollowerOutput[] = [];
+        if (fresh.length > 0) {
+          this.lastQueued = fresh[fresh.length - 1]!.zxid;
+          out.push({ kind: 'appendLog', entries: fresh });
+        }
+        return msg.type === 'proposal' ? [...out, ...this.advanceCommit(msg.committedZxid)] : out;
       }
       case 'newLeader':
         this.newLeaderZxid = msg.zxid;

@@ -214,20 +214,23 @@ export class LeaderShell {
     this.proposer = new ProposerShell(this.bus, this.subjects, this.machine, store, { maxDataBytes: this.opts.maxDataBytes },
       { serverId: this.opts.selfId, epoch }, this.clock,
       {
-        onPropose: (prevZxid, entries) => {
+        onPropose: (prevZxid, committedZxid, entries) => {
           for (const part of chunkEntries(entries, this.bus.maxPayload)) {
             // One encoding for every follower, its entries' bytes shared with the log and the
             // committed stream: proposals are most of the leader's bytes.
-            const proposal = encodeWithItems({ type: 'proposal', epoch, prevZxid } satisfies Omit<Extract<LeaderMessage, { type: 'proposal' }>, 'entries'>, 'entries', part);
+            const proposal = encodeWithItems({ type: 'proposal', epoch, prevZxid, committedZxid } satisfies Omit<Extract<LeaderMessage, { type: 'proposal' }>, 'entries'>, 'entries', part);
             for (const f of this.forwarding) this.bus.publish(this.subjects.peerServer(f), proposal);
             prevZxid = part[part.length - 1]!.zxid;
           }
         },
-        onCommit: (entries) => {
+        onCommit: (entries, drained) => {
           const last = entries[entries.length - 1];
           if (!last) return;
           store.noteCommitted(last.zxid);
-          for (const f of this.forwarding) this.send(f, { type: 'commit', epoch, zxid: last.zxid });
+          // While proposals are in flight, the next proposal or the commit that drains them
+          // carries this commit point: a commit message of its own would cost every follower
+          // a wake-up per round. Followers need it only for their own tree, not for any answer.
+          if (drained) for (const f of this.forwarding) this.send(f, { type: 'commit', epoch, zxid: last.zxid });
           this.host.committed(entries.length);
         },
         onStepDown: (reason) => this.host.lost(reason),

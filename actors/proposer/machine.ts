@@ -42,10 +42,14 @@ export type ProposerInput =
 export type ProposerOutput =
   /** Append durably to the leader's log, then feed { kind: 'logged' }. */
   | { kind: 'log'; entries: LogEntry[] }
-  /** Send to the followers; prevZxid lets them detect a gap. */
-  | { kind: 'propose'; prevZxid: Zxid; entries: LogEntry[] }
-  /** Entries the tree has now applied, in order: publish them to replicas, record the commit point. */
-  | { kind: 'commit'; prevZxid: Zxid; entries: LogEntry[] }
+  /** Send to the followers; prevZxid lets them detect a gap; the commit point rides along. */
+  | { kind: 'propose'; prevZxid: Zxid; committedZxid: Zxid; entries: LogEntry[] }
+  /**
+   * Entries the tree has now applied, in order: publish them to replicas, record the commit
+   * point. drained: nothing proposed is left uncommitted, so no later proposal or commit would
+   * carry this commit point to the followers soon: it must go on its own.
+   */
+  | { kind: 'commit'; prevZxid: Zxid; entries: LogEntry[]; drained: boolean }
   | { kind: 'answer'; target: Target; outcome: WriteOutcome }
   /** The 32-bit zxid counter is about to roll over: a new epoch is needed. */
   | { kind: 'stepDown'; reason: string };
@@ -160,7 +164,7 @@ export class Proposer {
     }
     if (entries.length > 0) {
       out.push({ kind: 'log', entries });
-      if (this.config.voters.length > 1) out.push({ kind: 'propose', prevZxid, entries });
+      if (this.config.voters.length > 1) out.push({ kind: 'propose', prevZxid, committedZxid: this.lastCommitted, entries });
     }
     this.releaseBarriers(out);
     return out;
@@ -183,7 +187,7 @@ export class Proposer {
       this.lastCommitted = target;
       this.view.committed(target);
       // The commit goes out before the answers, so a replica can apply before its client hears.
-      out.unshift({ kind: 'commit', prevZxid, entries: committed });
+      out.unshift({ kind: 'commit', prevZxid, entries: committed, drained: this.inflight.length === 0 });
     }
     this.releaseBarriers(out);
     return out;

@@ -25,10 +25,10 @@ interface BatchTarget {
 }
 
 export interface ProposerShellHooks {
-  /** Proposals for the followers. */
-  onPropose(prevZxid: number, entries: LogEntry[]): void;
-  /** Called after entries committed and were applied to the tree. */
-  onCommit(entries: LogEntry[]): void;
+  /** Proposals for the followers, with the commit point they carry. */
+  onPropose(prevZxid: number, committedZxid: number, entries: LogEntry[]): void;
+  /** Called after entries committed and were applied to the tree; drained: nothing proposed is left uncommitted. */
+  onCommit(entries: LogEntry[], drained: boolean): void;
   /** Called when the machine must give up leadership. */
   onStepDown(reason: string): void;
   /** Called when the leader's own log write failed: it cannot go on leading. */
@@ -129,11 +129,11 @@ export class ProposerShell {
           break;
         }
         case 'propose':
-          this.hooks.onPropose(o.prevZxid, o.entries);
+          this.hooks.onPropose(o.prevZxid, o.committedZxid, o.entries);
           break;
         case 'commit':
           this.publishCommitted(o.prevZxid, o.entries);
-          this.hooks.onCommit(o.entries);
+          this.hooks.onCommit(o.entries, o.drained);
           break;
         case 'answer':
           // Expiry has nobody waiting for its answer.
