@@ -6,17 +6,16 @@
 
 import { EventEmitter } from 'node:events';
 import { digestOf, Ids, Perms, type Acl, type Identity } from '../storage/acl.js';
-import { ZkError, errorName, type ErrorName } from '../storage/errors.js';
+import { ZkError, type ErrorName } from '../storage/errors.js';
 import { CreateMode, type CreateModeValue, type Stat } from '../storage/txn.js';
 import type { Bus } from '../transport/bus.js';
-import { NoRespondersError, RequestTimeoutError } from '../transport/bus.js';
-import { decode, encode } from '../transport/codec.js';
-import { isErrorReply } from '../transport/messages.js';
+import { decode } from '../transport/codec.js';
 import { NatsBus, type NatsAuth } from '../transport/nats-bus.js';
 import { DEFAULT_ENSEMBLE, Subjects } from '../transport/subjects.js';
 
 import type { RemovableWatch, WatchEvent, WatchKind } from '../transport/ops.js';
-import { ConnectionLossError, OperationTimeoutError, zkError } from './errors.js';
+import { OperationTimeoutError, zkError } from './errors.js';
+import { ActorUnreachable, call, RequestBatcher, type SessionTarget } from './requests.js';
 import { Watchers, type Watcher } from './watchers.js';
 
 export * from './errors.js';
@@ -89,6 +88,8 @@ interface SessionInfo {
   secret: string;
   timeout: number;
   actor: string;
+  /** where its requests go, for the batcher */
+  target: SessionTarget;
 }
 
 export interface ReadOptions extends CallOptions {
@@ -109,6 +110,7 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
   private closed = false;
   /** What addAuth succeeded with, given again when the session resumes on another actor. */
   private readonly auths: { scheme: string; auth: Data }[] = [];
+  private readonly batcher: RequestBatcher;
 
   private constructor(
     private readonly bus: Bus,
@@ -118,6 +120,7 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
     private readonly events: string | undefined,
   ) {
     super();
+    this.batcher = new RequestBatcher(bus, requestTimeout);
   }
 
   static async connect(opts: ConnectOptions): Promise<Client> {
@@ -130,7 +133,7 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
       const client = new Client(bus, subjects, requestTimeout, undefined, events);
       bus.subscribe(events, (m) => client.onEvent(decode(m.data) as Record<string, unknown>));
       const reply = await call(bus, subjects.sessionOpen, { timeout: opts.sessionTimeout ?? 30_000, events }, requestTimeout);
-      client.session = reply as unknown as SessionInfo;
+      client.session = client.sessionFrom(reply);
       client.seen(reply);
       // A session lives while its client is heard from; a third of the timeout leaves room for a lost ping.
       client.pinger = setInterval(() => client.send({ op: 'ping' }).catch(() => undefined), Math.max(100, Math.floor(client.session.timeout / 3)));
@@ -312,7 +315,7 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
     if (this.state === 'expired') throw zkError('SESSIONEXPIRED', `session 0x${this.session.sessionId.toString(16)} has expired`);
     if (this.reconnecting) await this.reconnecting;
     const session = this.session;
-    const sent = call(this.bus, this.subjects.sessionActor(session.actor), { ...body, session: session.sessionId, secret: session.secret }, this.requestTimeout);
+    const sent = this.batcher.call(session.target, body);
     this.inFlight.add(sent);
     try {
       const reply = await sent;
@@ -352,7 +355,7 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
             timeout: session.timeout, events: this.events,
             resume: { session: session.sessionId, secret: session.secret, lastZxid: this.lastZxid, watches: this.watchers.armed(), auth: this.auths },
           }, Math.min(this.requestTimeout, session.timeout));
-          this.session = reply as unknown as SessionInfo;
+          this.session = this.sessionFrom(reply);
           this.lastHeardAt = Date.now();
           this.seen(reply);
           this.setState('connected');
@@ -367,6 +370,11 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
       }
     })().finally(() => { this.reconnecting = undefined; });
     return this.reconnecting;
+  }
+
+  private sessionFrom(reply: Record<string, unknown>): SessionInfo {
+    const info = reply as unknown as Omit<SessionInfo, 'target'>;
+    return { ...info, target: { subject: this.subjects.sessionActor(info.actor), fields: { session: info.sessionId, secret: info.secret } } };
   }
 
   private onEvent(body: Record<string, unknown>): void {
@@ -399,25 +407,6 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
 
 function checkWatcher(watcher: unknown): asserts watcher is Watcher {
   if (typeof watcher !== 'function') throw zkError('BADARGUMENTS', 'a watcher is a function called with the event');
-}
-
-/** CONNECTIONLOSS because the session actor itself did not answer (not an answer that says so). */
-class ActorUnreachable extends ConnectionLossError {}
-
-async function call(bus: Bus, subject: string, body: Record<string, unknown>, timeoutMs: number): Promise<Record<string, unknown>> {
-  let raw: Uint8Array;
-  try {
-    raw = await bus.request(subject, encode(body), timeoutMs);
-  } catch (err) {
-    if (err instanceof NoRespondersError) throw new ActorUnreachable('no natszk session actor is reachable on this NATS');
-    if (err instanceof RequestTimeoutError) throw new ActorUnreachable(`no answer within ${timeoutMs} ms`);
-    throw err;
-  }
-  const reply = decode(raw) as Record<string, unknown>;
-  if (isErrorReply(reply)) {
-    throw zkError(errorName(reply.code), reply.message.replace(/^[A-Z]+: /, ''), reply.results);
-  }
-  return reply;
 }
 
 export function connect(opts: ConnectOptions): Promise<Client> {

@@ -160,6 +160,33 @@ test('session API: addAuth with a bad field is BADARGUMENTS, with a scheme nobod
   assert.is(zk.sessionState, 'connected');
 });
 
+test('session API: a malformed batch is refused whole; a malformed request in a batch gets its error in its place', async () => {
+  const { actor, secret } = (zk as unknown as { session: { actor: string; secret: string } }).session;
+  const session = { session: zk.sessionId, secret };
+  expectError(await raw(subjects.sessionActor(actor), encode({ ...session, batch: 'getData /keep' })), 'BADARGUMENTS');
+  expectError(await raw(subjects.sessionActor(actor), encode({ ...session, batch: [] })), 'BADARGUMENTS');
+  expectError(await raw(subjects.sessionActor(actor), encode({ ...session, batch: new Array(10_001).fill({ op: 'ping' }) })), 'BADARGUMENTS');
+  expectError(await raw(subjects.sessionActor(actor), encode({ session: zk.sessionId, secret: 'wrong', batch: [{ op: 'ping' }] })), 'SESSIONEXPIRED');
+  const parts: { first: number; replies: Record<string, unknown>[] }[] = [];
+  let answered = 0;
+  const batch = [{ op: 'getData', path: '/keep' }, { op: 'explode' }, 7, { op: 'setData', path: '/keep', data: { a: 1 } }, { op: 'getData', path: '/nope' }, { op: 'exists', path: '/keep' }];
+  await bus.requestParts(subjects.sessionActor(actor), encode({ ...session, batch }), 5000, (data) => {
+    const part = decode(data) as { first: number; replies: Record<string, unknown>[] };
+    parts.push(part);
+    answered += part.replies.length;
+    return answered === batch.length;
+  });
+  assert.equal(parts.map((p) => p.first), parts.map((_, i) => parts.slice(0, i).reduce((n, p) => n + p.replies.length, 0)), 'parts come in order');
+  const replies = parts.flatMap((p) => p.replies);
+  assert.is(Buffer.from(replies[0]!.data as Uint8Array).toString(), 'same');
+  expectError(replies[1]!, 'UNIMPLEMENTED');
+  expectError(replies[2]!, 'MARSHALLINGERROR');
+  expectError(replies[3]!, 'BADARGUMENTS');
+  expectError(replies[4]!, 'NONODE');
+  assert.is((replies[5]!.stat as { version: number }).version, 0);
+  assert.is(zk.sessionState, 'connected');
+});
+
 test('session resume with malformed credentials is BADARGUMENTS', async () => {
   const resume = { session: zk.sessionId, secret: 'whatever', lastZxid: 0 };
   expectError(await raw(subjects.sessionOpen, encode({ resume: { ...resume, auth: 'u:p' } })), 'BADARGUMENTS');

@@ -7,6 +7,9 @@ import {
   type Client,
 } from '../client/index.js';
 import { Cluster } from './harness/processes.js';
+import { NatsBus } from '../transport/nats-bus.js';
+import { encode } from '../transport/codec.js';
+import { Subjects } from '../transport/subjects.js';
 
 let cluster: Cluster;
 let zk: Client;
@@ -121,6 +124,35 @@ test('multiRead reads several nodes at one state; each read fails alone', async 
   assert.is(Buffer.from((data as { data: Uint8Array }).data).toString(), 'top');
   assert.equal(children, { type: 'getChildren', children: ['x'] });
   assert.equal(missing, { type: 'error', code: -101 });
+});
+
+test('calls made in one turn travel to the session actor in one message; each gets its own answer, in the session\'s order', async () => {
+  await zk.create('/batch', 'v0');
+  const subjects = new Subjects(cluster.ensemble);
+  const listener = await NatsBus.connect({ servers: cluster.url });
+  let messages = 0;
+  listener.subscribe(subjects.sessionActor(zk.actor!), () => messages++);
+  // A round trip on the same connection: the subscription is in place once it is answered.
+  await listener.request(subjects.api, encode({ op: 'exists', path: '/' }), 5000);
+  const [, first, , second, , children, missing, created] = await Promise.all([
+    zk.setData('/batch', 'v1'),
+    zk.getData('/batch'),
+    zk.setData('/batch', 'v2'),
+    zk.getData('/batch'),
+    zk.create('/batch/x'),
+    zk.getChildren('/batch'),
+    zk.getData('/absent').catch((err: unknown) => err),
+    zk.exists('/batch/x'),
+  ]);
+  await listener.close();
+  assert.is(messages, 1, 'eight calls, one message');
+  assert.is(Buffer.from(first.data).toString(), 'v1', 'a read sees the writes before it');
+  assert.is(first.stat.version, 1, 'and none after it');
+  assert.is(Buffer.from(second.data).toString(), 'v2');
+  assert.is(second.stat.version, 2);
+  assert.equal(children, ['x']);
+  assert.instance(missing, NoNodeError);
+  assert.ok(created, 'the create before it shows');
 });
 
 test('a closed client refuses calls with SESSIONEXPIRED', async () => {

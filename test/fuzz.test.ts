@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { encode } from '../transport/codec.js';
 import {
   decodeBody, parseClientOp, parseCommittedBatch, parseLogFetch, parsePeerMessage, parseSessionFields,
-  parseSessionOpen, parseSessionRequest, parseSnapshotChunkRequest, parseTouches, parseWriteBatch, DEFAULT_LIMITS,
+  parseSessionOpen, parseSessionRequest, parseSessionBatch, parseBatchReply, parseSnapshotChunkRequest, parseTouches, parseWriteBatch, DEFAULT_LIMITS,
 } from '../transport/messages.js';
 import { ZkError } from '../storage/errors.js';
 import { NatsBus } from '../transport/nats-bus.js';
@@ -31,6 +31,8 @@ const SEEDS: unknown[] = [
   { op: 'getACL', path: '/acl' },
   { op: 'addAuth', scheme: 'digest', auth: 'bob:pw', session: 5, secret: 'abc' },
   { resume: { session: 5, secret: 'abc', lastZxid: 3, auth: [{ scheme: 'digest', auth: 'bob:pw' }] }, timeout: 4000 },
+  { session: 5, secret: 'abc', batch: [{ op: 'getData', path: '/a', watch: true }, { op: 'ping' }, { op: 'setData', path: '/a', data: 'x', version: 2 }] },
+  { first: 1, replies: [{ zxid: 3, stat: { version: 1 } }, { error: 'NONODE', code: -101, message: 'NONODE: /a' }] },
   { writes: [{ sessionId: 5, auth: [{ scheme: 'digest', id: 'bob:hash' }], op: { op: 'setACL', path: '/acl', acl: [{ perms: 31, scheme: 'auth', id: '' }], version: -1 } }] },
   { prevZxid: 1, leader: 1, epoch: 1, entries: [{ zxid: 2, time: 1, sessionId: 0, txn: { type: 'setACL', path: '/acl', acl: [{ perms: 1, scheme: 'world', id: 'anyone' }], aversion: 1 } }] },
 ];
@@ -74,6 +76,8 @@ const PARSERS: [string, (body: unknown) => unknown][] = [
   ['parsePeerMessage', parsePeerMessage],
   ['parseSessionFields', parseSessionFields],
   ['parseSessionRequest', (b) => parseSessionRequest(b, DEFAULT_LIMITS)],
+  ['parseSessionBatch', (b) => parseSessionBatch(b)?.map((r) => parseSessionRequest(r, DEFAULT_LIMITS))],
+  ['parseBatchReply', (b) => parseBatchReply(b, 1, 4)],
   ['parseSessionOpen', parseSessionOpen],
   ['parseLogFetch', parseLogFetch],
   ['parseSnapshotChunkRequest', parseSnapshotChunkRequest],

@@ -32,6 +32,11 @@ export interface Bus {
   subscribe(subject: string, handler: (msg: BusMessage) => void, opts?: { queue?: string }): Subscription;
   /** Rejects with NoRespondersError or RequestTimeoutError. */
   request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  /**
+   * A request answered in parts: onPart hears each reply until it returns true (the last part).
+   * Rejects as request does: no responders, or no last part within timeoutMs.
+   */
+  requestParts(subject: string, data: Uint8Array, timeoutMs: number, onPart: (data: Uint8Array) => boolean): Promise<void>;
   /** A fresh subject only this connection's owner listens on (replies, a client's events). */
   inbox(): string;
   /** Largest message the bus carries. */

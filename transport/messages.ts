@@ -272,6 +272,39 @@ export function parseSessionFields(body: unknown): { sessionId: number; secret: 
   return { sessionId: int(o, 'session', undefined, 1), secret: str(o, 'secret') };
 }
 
+/** Most requests one batch may carry (a client's requests of one turn). */
+export const MAX_BATCH = 10_000;
+
+/**
+ * A batch: { session, secret, batch: [request, ...] } carries a client's requests of one turn,
+ * taken in order as if each came alone; undefined for a request that is not a batch.
+ */
+export function parseSessionBatch(body: unknown): unknown[] | undefined {
+  const o = requireObject(body, 'request');
+  if (o.batch === undefined) return undefined;
+  if (!Array.isArray(o.batch) || o.batch.length === 0 || o.batch.length > MAX_BATCH) {
+    throw new ZkError('BADARGUMENTS', `'batch' must be a list of 1 to ${MAX_BATCH} requests`);
+  }
+  return o.batch;
+}
+
+/** One part of a batch's answers: replies[i] answers request first + i. */
+export interface BatchReplyPart {
+  first: number;
+  replies: object[];
+}
+
+/** The next part of a batch of size requests, of which answered have their replies already. */
+export function parseBatchReply(body: unknown, answered: number, size: number): Record<string, unknown>[] {
+  const o = requireObject(body, 'batch reply');
+  const first = int(o, 'first', undefined, 0);
+  if (first !== answered) throw new ZkError('MARSHALLINGERROR', `batch replies out of order: ${first} after ${answered}`);
+  if (!Array.isArray(o.replies) || o.replies.length === 0 || first + o.replies.length > size) {
+    throw new ZkError('MARSHALLINGERROR', `'replies' must be a list of 1 to ${size - first} replies`);
+  }
+  return o.replies.map((r) => requireObject(r, 'reply'));
+}
+
 export interface SessionOpenRequest {
   timeoutMs: number;
   /** where the client hears watch events and session states: an inbox of its own */

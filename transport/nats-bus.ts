@@ -8,7 +8,9 @@ import { NoRespondersError, RequestTimeoutError, type Bus, type BusMessage, type
 
 interface PendingRequest {
   subject: string;
-  resolve: (data: Uint8Array) => void;
+  /** true: that was the last part */
+  onPart: (data: Uint8Array) => boolean;
+  resolve: () => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -150,7 +152,16 @@ export class NatsBus implements Bus {
     return { unsubscribe: () => sub.unsubscribe() };
   }
 
-  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+  async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    let reply!: Uint8Array;
+    await this.requestParts(subject, data, timeoutMs, (part) => {
+      reply = part;
+      return true;
+    });
+    return reply;
+  }
+
+  requestParts(subject: string, data: Uint8Array, timeoutMs: number, onPart: (data: Uint8Array) => boolean): Promise<void> {
     this.flushOutgoing();
     if (this.nc.isClosed()) return Promise.reject(new Error(`cannot send to ${subject}: the NATS connection is closed`));
     const token = (this.nextToken++).toString(36);
@@ -159,7 +170,7 @@ export class NatsBus implements Bus {
         this.pending.delete(token);
         reject(new RequestTimeoutError(subject, timeoutMs));
       }, timeoutMs);
-      this.pending.set(token, { subject, resolve, reject, timer });
+      this.pending.set(token, { subject, onPart, resolve, reject, timer });
       this.nc.publish(subject, data, { reply: `${this.replyPrefix}.${token}` });
     });
   }
@@ -168,11 +179,13 @@ export class NatsBus implements Bus {
     const token = msg.subject.slice(this.replyPrefix.length + 1);
     const p = this.pending.get(token);
     if (!p) return;
+    // NATS answers a request nobody is subscribed to with a 503 status and no body.
+    const noResponders = msg.headers?.code === 503;
+    if (!noResponders && !p.onPart(msg.data)) return;
     this.pending.delete(token);
     clearTimeout(p.timer);
-    // NATS answers a request nobody is subscribed to with a 503 status and no body.
-    if (msg.headers?.code === 503) p.reject(new NoRespondersError(p.subject));
-    else p.resolve(msg.data);
+    if (noResponders) p.reject(new NoRespondersError(p.subject));
+    else p.resolve();
   }
 
   /** Asks everyone listening on subject and gathers the answers that arrive within waitMs. */

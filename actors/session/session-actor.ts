@@ -10,13 +10,14 @@ import type { Txn, TxnResult } from '../../storage/txn.js';
 import type { Bus, BusMessage, Subscription } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import {
-  decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionFields, parseSessionMoved, parseSessionOpen, parseSessionRequest,
+  decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionBatch, parseSessionFields, parseSessionMoved, parseSessionOpen, parseSessionRequest,
   type ErrorReply, type Format, type Limits, type SessionOpenRequest, type WriteOutcome,
 } from '../../transport/messages.js';
 import { isSessionActorOp, type AddAuthOp, type ClientOp, type ReadOp, type WatchEvent, type RemovableWatch, type WatchOp, type WatchSet } from '../../transport/ops.js';
 import { SESSION_QUEUE, type Subjects } from '../../transport/subjects.js';
 import { Replica } from './replica.js';
 import { WriteForwarder } from './forwarder.js';
+import { BatchReplies } from './batch-replies.js';
 import { readReply, writeReply } from './replies.js';
 import { WatchRegistry } from './watches.js';
 
@@ -96,12 +97,14 @@ interface QueuedRequest {
   at: number;
   isRead: boolean;
   run: () => Promise<object>;
-  /** a NATS reply subject, or the local front-end's callback */
-  reply: string | ((body: object) => void);
-  format: Format;
+  /** where its answer goes: a NATS reply subject, a batch's answers, the local front-end */
+  reply: (body: object) => void;
   started: boolean;
   result?: object;
 }
+
+/** What a session's queue holds: a request, or a batch's malformed one, answered with its error in its place. */
+type QueuedOp = LocalRequest | { op: 'refused'; error: ErrorReply };
 
 interface LocalSession {
   secret: string;
@@ -318,7 +321,8 @@ export class SessionActor implements LocalFrontEnd {
     let format: Format = 'msgpack';
     let sessionId: number;
     let session: LocalSession | undefined;
-    let op: ReturnType<typeof parseSessionRequest>;
+    let batch: unknown[] | undefined;
+    let op: ReturnType<typeof parseSessionRequest> | undefined;
     try {
       const decoded = decodeBody(msg.data);
       format = decoded.format;
@@ -331,25 +335,39 @@ export class SessionActor implements LocalFrontEnd {
       if (!session || session.secret !== fields.secret) {
         throw new ZkError('SESSIONEXPIRED', `session 0x${sessionId.toString(16)} is not open on this actor`);
       }
-      op = parseSessionRequest(decoded.body, this.opts.limits);
+      batch = parseSessionBatch(decoded.body);
+      if (!batch) op = parseSessionRequest(decoded.body, this.opts.limits);
       session.lastHeard = Date.now();
     } catch (err) {
       this.send(reply, format, errorReply(err));
       return;
     }
-    this.enqueue(sessionId, session, op, reply, format);
+    if (!batch) return this.enqueue(sessionId, session, op!, (body) => this.send(reply, format, body));
+    const replies = new BatchReplies((part) => this.send(reply, format, part));
+    // Each request of the batch is taken as if it came alone; a malformed one is answered with
+    // its error in its place in the order.
+    for (const body of batch) {
+      let batched: QueuedOp;
+      try {
+        batched = parseSessionRequest(body, this.opts.limits);
+      } catch (err) {
+        batched = { op: 'refused', error: errorReply(err) };
+      }
+      this.enqueue(sessionId, session, batched, (answer) => replies.add(answer));
+    }
   }
 
-  private enqueue(sessionId: number, session: LocalSession, op: LocalRequest, reply: QueuedRequest['reply'], format: Format): void {
+  private enqueue(sessionId: number, session: LocalSession, op: QueuedOp, reply: QueuedRequest['reply']): void {
     // addAuth too: the writes before it leave without its identities, the ones after with them.
-    const isRead = op.op === 'ping' || op.op === 'setWatches' || op.op === 'checkWatches' || op.op === 'addAuth' || isSessionActorOp(op);
+    const isRead = op.op === 'refused' || op.op === 'ping' || op.op === 'setWatches' || op.op === 'checkWatches' || op.op === 'addAuth' || isSessionActorOp(op);
     session.received++;
-    session.queue.push({ op: op.op, at: performance.now(), isRead, run: () => this.run(sessionId, session, op), reply, format, started: false });
+    session.queue.push({ op: op.op, at: performance.now(), isRead, run: () => this.run(sessionId, session, op), reply, started: false });
     this.pump(session);
   }
 
-  private async run(sessionId: number, session: LocalSession, op: LocalRequest): Promise<object> {
+  private async run(sessionId: number, session: LocalSession, op: QueuedOp): Promise<object> {
     switch (op.op) {
+      case 'refused': return op.error;
       case 'close': return this.close(sessionId, session);
       case 'ping': return { zxid: this.replica.lastApplied };
       case 'setWatches': {
@@ -398,7 +416,7 @@ export class SessionActor implements LocalFrontEnd {
       return;
     }
     session.lastHeard = Date.now();
-    this.enqueue(sessionId, session, request, deliver, 'msgpack');
+    this.enqueue(sessionId, session, request, deliver);
   }
 
   /**
@@ -445,8 +463,7 @@ export class SessionActor implements LocalFrontEnd {
     const q = session.queue;
     while (q.length > 0 && q[0]!.result) {
       const done = q.shift()!;
-      if (typeof done.reply === 'function') done.reply(done.result!);
-      else this.send(done.reply, done.format, done.result!);
+      done.reply(done.result!);
       session.sent++;
       this.opts.onServed?.(done.op, (performance.now() - done.at) / 1000);
     }

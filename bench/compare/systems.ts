@@ -39,7 +39,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // ---------- natszk ----------
 
 export async function natszk(): Promise<System> {
-  const cluster = await Cluster.start({ servers: 3, sessions: 2, tick: 2000 });
+  // As `natszk up` runs it: 3 voting servers and one session actor, each its own process.
+  const cluster = await Cluster.start({ servers: 3, sessions: 1, tick: 2000 });
   // Even if the benchmark dies, none of its processes outlives it.
   process.once('exit', () => {
     for (const p of [...cluster.servers, ...cluster.sessions]) p.child.kill('SIGKILL');

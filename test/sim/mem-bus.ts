@@ -134,14 +134,28 @@ export class MemBus implements Bus {
     return { unsubscribe: () => this.net.remove(sub) };
   }
 
-  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+  async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    let reply!: Uint8Array;
+    await this.requestParts(subject, data, timeoutMs, (part) => {
+      reply = part;
+      return true;
+    });
+    return reply;
+  }
+
+  requestParts(subject: string, data: Uint8Array, timeoutMs: number, onPart: (data: Uint8Array) => boolean): Promise<void> {
     if (this.dead) return new Promise(() => {});
     return new Promise((resolve, reject) => {
       const inbox = this.net.newInbox();
       let cancel = () => {};
       const sub: Sub = {
         node: this.node, subject: inbox, active: true,
-        handler: (msg) => { cancel(); this.net.remove(sub); resolve(msg.data); },
+        handler: (msg) => {
+          if (!onPart(msg.data)) return;
+          cancel();
+          this.net.remove(sub);
+          resolve();
+        },
       };
       this.net.add(sub);
       if (this.net.route(this.node, subject, data, inbox) === 0) {

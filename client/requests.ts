@@ -1,0 +1,112 @@
+// How the client's requests travel. A session's requests of one turn (every call made before
+// the client's code yields) go to its session actor in one NATS message, and their answers come
+// back in as few messages as they are ready in: with several calls in flight per client, NATS,
+// the client and the actor each carry a fraction of the messages.
+
+import { errorName } from '../storage/errors.js';
+import { NoRespondersError, RequestTimeoutError, type Bus } from '../transport/bus.js';
+import { decode, encode } from '../transport/codec.js';
+import { isErrorReply, parseBatchReply, type ErrorReply } from '../transport/messages.js';
+import { ConnectionLossError, zkError } from './errors.js';
+
+/** CONNECTIONLOSS because the session actor itself did not answer (not an answer that says so). */
+export class ActorUnreachable extends ConnectionLossError {}
+
+type Reply = Record<string, unknown>;
+
+/** One request, one reply: an error reply becomes its ZkError. */
+export async function call(bus: Bus, subject: string, body: Reply, timeoutMs: number): Promise<Reply> {
+  let raw: Uint8Array;
+  try {
+    raw = await bus.request(subject, encode(body), timeoutMs);
+  } catch (err) {
+    throw unreachable(err, timeoutMs);
+  }
+  return replyOrThrow(decode(raw) as Reply);
+}
+
+function unreachable(err: unknown, timeoutMs: number): unknown {
+  if (err instanceof NoRespondersError) return new ActorUnreachable('no natszk session actor is reachable on this NATS');
+  if (err instanceof RequestTimeoutError) return new ActorUnreachable(`no answer within ${timeoutMs} ms`);
+  return err;
+}
+
+function replyOrThrow(reply: Reply): Reply {
+  if (isErrorReply(reply)) throw errorOf(reply);
+  return reply;
+}
+
+function errorOf(reply: ErrorReply): Error {
+  return zkError(errorName(reply.code), reply.message.replace(/^[A-Z]+: /, ''), reply.results);
+}
+
+interface Waiting {
+  body: Reply;
+  resolve: (reply: Reply) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Where a session's requests go: its actor's subject, and the fields that prove the session. */
+export interface SessionTarget {
+  subject: string;
+  fields: { session: number; secret: string };
+}
+
+export class RequestBatcher {
+  private waiting: Waiting[] = [];
+  private target?: SessionTarget;
+
+  constructor(private readonly bus: Bus, private readonly timeoutMs: number) {}
+
+  call(target: SessionTarget, body: Reply): Promise<Reply> {
+    // The session moved meanwhile: what was for the old actor leaves first, to it.
+    if (this.waiting.length > 0 && this.target !== target) this.flush();
+    this.target = target;
+    return new Promise((resolve, reject) => {
+      // After every promise reaction of this turn: the calls those make come along.
+      if (this.waiting.push({ body, resolve, reject }) === 1) process.nextTick(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.waiting;
+    const target = this.target!;
+    this.waiting = [];
+    if (batch.length === 0) return;
+    if (batch.length === 1) {
+      const [only] = batch as [Waiting];
+      call(this.bus, target.subject, { ...only.body, ...target.fields }, this.timeoutMs).then(only.resolve, only.reject);
+      return;
+    }
+    let answered = 0;
+    const payload = encode({ ...target.fields, batch: batch.map((w) => w.body) });
+    this.bus.requestParts(target.subject, payload, this.timeoutMs, (data) => {
+      let part;
+      try {
+        const reply = decode(data) as Reply;
+        if (isErrorReply(reply)) {
+          // The whole batch was refused (the session is not on that actor any more, ...).
+          for (const w of batch.slice(answered)) w.reject(errorOf(reply));
+          answered = batch.length;
+          return true;
+        }
+        part = parseBatchReply(reply, answered, batch.length);
+      } catch (err) {
+        for (const w of batch.slice(answered)) w.reject(zkError('MARSHALLINGERROR', `the session actor's answer is malformed: ${(err as Error).message}`));
+        answered = batch.length;
+        return true;
+      }
+      for (const r of part) {
+        const w = batch[answered++]!;
+        try {
+          w.resolve(replyOrThrow(r));
+        } catch (err) {
+          w.reject(err);
+        }
+      }
+      return answered === batch.length;
+    }).catch((err) => {
+      for (const w of batch.slice(answered)) w.reject(unreachable(err, this.timeoutMs));
+    });
+  }
+}
