@@ -56,7 +56,8 @@ test('a client user works through the public API: sessions, ephemeral nodes, wat
 });
 
 test('a client user\'s forged proposal, commit, vote and write batch are refused by NATS and change nothing', async () => {
-  const before = await cluster.statuses();
+  // Every server joined first: a server still joining would change its status by itself.
+  const before = await cluster.settled();
   const { bus, refused } = await as(clientAuth);
   const entry = { zxid: before[0]!.lastCommittedZxid + 1, time: Date.now(), sessionId: 0, txn: { type: 'create', path: '/forged', data: new Uint8Array(), ephemeralOwner: 0, parentCVersion: 1, kind: 'persistent', ttlMs: 0 } };
   const epoch = before[0]!.epoch;
