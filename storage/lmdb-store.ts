@@ -5,8 +5,9 @@
 //   fence      'writer': the handle that claimed the environment (its name; its token as the
 //              entry's version, so a write can be made conditional on it inside LMDB)
 // Durability: the environment is opened with overlappingSync off, so a write's promise
-// resolves only after LMDB's commit has fsynced; many appends queued in one event turn share
-// one transaction and one fsync (group commit).
+// resolves only after LMDB's commit has fsynced. Log appends queued in one event turn share
+// one transaction and one fsync (group commit), committed on the event loop's own thread: a
+// hand-off to LMDB's writer thread and back cost more CPU than the commit blocks for.
 
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -21,6 +22,8 @@ export class ServerStore implements Store {
   private lastQueued = 0;
   /** Set once this handle claimed the environment: its writes are conditional on the fence still holding this token. */
   private writerToken?: number;
+  /** Appends of this turn, committed together at its end. */
+  private appends: { entries: LogEntry[]; resolve: () => void; reject: (err: Error) => void }[] = [];
   /** Commit point known in memory; it rides along with the next write rather than costing an fsync of its own. */
   private committed = 0;
 
@@ -85,19 +88,6 @@ export class ServerStore implements Store {
     });
   }
 
-  /**
-   * The hot path's fenced write: the puts body queues are made conditional on the fence inside
-   * LMDB's commit, so no JavaScript runs in the write transaction (one hand-off to LMDB's
-   * writer thread and back, instead of two). body must only queue writes: it runs now, not
-   * in the transaction, so what it reads is the last committed state.
-   */
-  private writeQueued(body: () => void): Promise<void> {
-    const queued = this.writerToken === undefined ? this.env.batch(body) : this.fence.ifVersion('writer', this.writerToken, body);
-    return queued.then((held) => {
-      if (!held) throw this.fencedOff();
-    });
-  }
-
   private fencedOff(): Error {
     const holder = this.fence.get('writer');
     return new Error(`${holder ? (decode(holder) as string) : 'another actor'} took over this server's storage`);
@@ -120,10 +110,29 @@ export class ServerStore implements Store {
   /** Durable once resolved. Entries must extend the log in zxid order. */
   appendLog(entries: LogEntry[]): Promise<void> {
     this.lastQueued = extendLog(this.lastQueued, entries);
-    return this.writeQueued(() => {
-      for (const e of entries) this.log.put(e.zxid, encodeOnce(e));
-      this.persistCommitted();
+    return new Promise((resolve, reject) => {
+      if (this.appends.push({ entries, resolve, reject }) === 1) setImmediate(() => this.commitAppends());
     });
+  }
+
+  /**
+   * The appends of one turn, in one transaction committed on this thread: no hand-off to LMDB's
+   * writer thread and back. It runs after what the turn published has gone out.
+   */
+  private commitAppends(): void {
+    const appends = this.appends;
+    this.appends = [];
+    try {
+      this.env.transactionSync(() => {
+        if (this.writerToken !== undefined && !this.fence.doesExist('writer', this.writerToken)) throw this.fencedOff();
+        for (const a of appends) for (const e of a.entries) this.log.put(e.zxid, encodeOnce(e));
+        this.persistCommitted();
+      });
+    } catch (err) {
+      for (const a of appends) a.reject(err as Error);
+      return;
+    }
+    for (const a of appends) a.resolve();
   }
 
   /** Removes an uncommitted suffix (a follower's); never cuts into committed history. */

@@ -22,7 +22,7 @@ test('a session nobody touches is expired by a proposed closeSession; touched on
   assert.equal(kinds(p.step({ kind: 'touch', sessionIds: [77], now: 900 })), []);
   assert.equal(kinds(p.step({ kind: 'tick', now: 1500 })), [], 'the touch at 900 keeps it until 1900');
   const out = p.step({ kind: 'tick', now: 1950 });
-  assert.equal(kinds(out), ['log', 'propose']);
+  assert.equal(kinds(out), ['propose', 'log'], 'the proposal leaves before the leader\'s own log write');
   assert.is((out[0] as { entries: { txn: { type: string } }[] }).entries[0]!.txn.type, 'closeSession');
 });
 

@@ -163,8 +163,9 @@ export class Proposer {
       this.inflight.push({ entry, target: w.target });
     }
     if (entries.length > 0) {
-      out.push({ kind: 'log', entries });
+      // Proposals first: the followers' log writes run while the leader's own does.
       if (this.config.voters.length > 1) out.push({ kind: 'propose', prevZxid, committedZxid: this.lastCommitted, entries });
+      out.push({ kind: 'log', entries });
     }
     this.releaseBarriers(out);
     return out;
