@@ -9,6 +9,13 @@ import type { Subjects } from '../../transport/subjects.js';
 import type { Clock } from '../clock.js';
 import { Election, type ElectionOutput, type Vote } from './machine.js';
 
+/**
+ * The election's own ticks per peer tick, while it looks (a decided server has nothing to do on
+ * a tick): a looking server re-sends its vote, and acts on a quorum's agreement, within a
+ * quarter of a peer tick (failover waits on both).
+ */
+const TICKS_PER_PEER_TICK = 4;
+
 export class ElectionShell {
   private readonly machine: Election;
   private sub?: Subscription;
@@ -36,11 +43,11 @@ export class ElectionShell {
       }
       if (msg.type === 'vote') this.perform(this.machine.step({ kind: 'notification', n: msg }));
     });
-    this.cancelTick = this.clock.every(this.tickMs, () => this.perform(this.machine.step({ kind: 'tick' })));
   }
 
   /** Starts (or restarts) looking for a leader from this durable position. */
   look(epoch: number, zxid: number): void {
+    this.cancelTick ??= this.clock.every(this.tickMs / TICKS_PER_PEER_TICK, () => this.perform(this.machine.step({ kind: 'tick' })));
     this.perform(this.machine.step({ kind: 'look', epoch, zxid, now: this.clock.now() }));
   }
 
@@ -48,8 +55,13 @@ export class ElectionShell {
 
   private perform(outputs: ElectionOutput[]): void {
     for (const o of outputs) {
-      if (o.kind === 'broadcast') this.bus.publish(this.subjects.peerVotes, encode({ type: 'vote', ...o.n } satisfies VoteMessage));
-      else this.onDecided(o.state, o.vote);
+      if (o.kind === 'broadcast') {
+        this.bus.publish(this.subjects.peerVotes, encode({ type: 'vote', ...o.n } satisfies VoteMessage));
+      } else {
+        this.cancelTick?.();
+        this.cancelTick = undefined;
+        this.onDecided(o.state, o.vote);
+      }
     }
   }
 

@@ -23,6 +23,8 @@ export interface FollowerHost {
 }
 
 const PROBE = encode({ type: 'probe' });
+/** How often per tick the leader's subject is probed: a dead leader is found within a quarter tick. */
+const PROBES_PER_TICK = 4;
 const MAX_KEPT_FOR_APPLY = 100_000;
 
 export class FollowerShell {
@@ -59,9 +61,10 @@ export class FollowerShell {
   start(): void {
     const { store, tree } = this.host;
     this.subs.push(this.bus.subscribe(this.subjects.peerServer(this.selfId), (m) => this.onMessage(m.data)));
-    this.cancelTick = this.clock.every(this.tickMs, () => {
-      this.feed({ kind: 'tick' });
+    let probes = 0;
+    this.cancelTick = this.clock.every(this.tickMs / PROBES_PER_TICK, () => {
       this.probeLeader();
+      if (++probes % PROBES_PER_TICK === 0) this.feed({ kind: 'tick' });
     });
     this.feed({
       kind: 'start', leader: this.leaderId, acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch,
@@ -78,7 +81,7 @@ export class FollowerShell {
    */
   private probeLeader(): void {
     if (this.machine.phase !== 'sync' && this.machine.phase !== 'broadcast') return;
-    this.bus.request(this.subjects.peerServer(this.leaderId), PROBE, this.tickMs).catch((err) => {
+    this.bus.request(this.subjects.peerServer(this.leaderId), PROBE, this.tickMs / PROBES_PER_TICK).catch((err) => {
       if (!(err instanceof NoRespondersError) || this.stopped || this.leaderGone) return;
       this.leaderGone = true;
       this.host.lost(`leader ${this.leaderId} is gone: nothing on NATS serves its subject any more`);

@@ -21,7 +21,7 @@ interface InFlight {
 }
 
 /** How long a batch may wait before the forwarder asks whether its leader is still there. */
-const PROBE_AFTER_MS = 100;
+const PROBE_AFTER_MS = 25;
 const EMPTY_BATCH = encode({ writes: [] });
 
 const MAX_BATCH = 1000;
@@ -89,7 +89,7 @@ export class WriteForwarder {
     const payload = encode({ writes: batch.map((q) => q.write) });
     const deadline = Date.now() + this.timeoutMs;
     // No responders is answered at once, so retrying often costs little and finds a new leader sooner.
-    for (let wait = 10; ; wait = Math.min(wait * 2, 40)) {
+    for (let wait = 5; ; wait = Math.min(wait * 2, 20)) {
       const flight: InFlight = { batch, sentAt: Date.now(), epoch: this.leaderEpoch() };
       this.track(flight);
       try {
