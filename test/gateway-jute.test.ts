@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { GatewayConnection, type ConnectionAction } from '../actors/gateway/connection.js';
-import { JuteError, JuteReader } from '../transport/jute/buffers.js';
+import { JuteError, JuteReader, JuteWriter } from '../transport/jute/buffers.js';
 import { OpCode, Xid } from '../transport/jute/codes.js';
 import { FrameSplitter } from '../transport/jute/frames.js';
 import { readRecord } from '../transport/jute/records.js';
@@ -148,6 +148,22 @@ test('connection: replies leave in request order, answers of its own wait behind
   const request = actions.find((a) => a.type === 'request') as Extract<ConnectionAction, { type: 'request' }>;
   const out = writes(conn.onReply(request.slot, { data: bytes('x'), stat, zxid: 2 ** 32 + 5 }, 0)).map((b) => decodeReplyHeader(b.subarray(4)));
   assert.equal(out.map((h) => [h.xid, h.err, h.zxid]), [[1, 0, 2 ** 32 + 5], [2, -6, 2 ** 32 + 5], [3, -8, 2 ** 32 + 5]]);
+});
+
+test('a jute long is Java\'s big-endian two\'s complement, exact for every integer below 2^53 in magnitude', () => {
+  const values = [0, 1, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, -(2 ** 32), 2 ** 32 + 7, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1795600800123];
+  const w = new JuteWriter();
+  for (const v of values) w.long(v);
+  const written = w.bytes();
+  const java = new DataView(new ArrayBuffer(8 * values.length));
+  values.forEach((v, i) => java.setBigInt64(8 * i, BigInt(v)));
+  assert.equal([...written], [...new Uint8Array(java.buffer)], 'the bytes Java\'s DataOutputStream.writeLong writes');
+  const r = new JuteReader(written);
+  assert.equal(values.map(() => r.long()), values);
+  // A real ZooKeeper's session id above 2^53 reads as the nearest JS number, as before.
+  const big = new DataView(new ArrayBuffer(8));
+  big.setBigInt64(0, 0x7234567890abcdefn);
+  assert.is(new JuteReader(new Uint8Array(big.buffer)).long(), Number(0x7234567890abcdefn));
 });
 
 test('connection: a malformed request, a frame too long, or a failed authentication ends that connection', () => {

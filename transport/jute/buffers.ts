@@ -9,6 +9,7 @@ export class JuteError extends Error {
 
 const utf8 = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
+const TWO_32 = 2 ** 32;
 
 export class JuteReader {
   private offset = 0;
@@ -39,9 +40,9 @@ export class JuteReader {
    */
   long(): number {
     this.need(8, 'long');
-    const v = this.view.getBigInt64(this.offset);
+    const v = this.view.getInt32(this.offset) * TWO_32 + this.view.getUint32(this.offset + 4);
     this.offset += 8;
-    return Number(v);
+    return v;
   }
 
   bool(): boolean {
@@ -75,36 +76,49 @@ export class JuteReader {
   }
 }
 
+/** One growing buffer: a reply is a dozen ints and longs, each written in place. */
 export class JuteWriter {
-  private chunks: Uint8Array[] = [];
+  private buf = new Uint8Array(128);
+  private view = new DataView(this.buf.buffer);
   private size = 0;
 
-  private push(b: Uint8Array): this {
-    this.chunks.push(b);
-    this.size += b.length;
-    return this;
+  private reserve(n: number): void {
+    if (this.size + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.size + n));
+    grown.set(this.buf.subarray(0, this.size));
+    this.buf = grown;
+    this.view = new DataView(grown.buffer);
   }
 
   int(v: number): this {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setInt32(0, v);
-    return this.push(b);
+    this.reserve(4);
+    this.view.setInt32(this.size, v);
+    this.size += 4;
+    return this;
   }
 
+  /** Exact for every JS integer below 2^53 in magnitude, negative ones (-1) too: high word, then low. */
   long(v: number): this {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigInt64(0, BigInt(v));
-    return this.push(b);
+    this.reserve(8);
+    this.view.setInt32(this.size, Math.floor(v / TWO_32));
+    this.view.setUint32(this.size + 4, v >>> 0);
+    this.size += 8;
+    return this;
   }
 
   bool(v: boolean): this {
-    return this.push(Uint8Array.of(v ? 1 : 0));
+    this.reserve(1);
+    this.buf[this.size++] = v ? 1 : 0;
+    return this;
   }
 
   buffer(v: Uint8Array | null): this {
     if (v === null) return this.int(-1);
     this.int(v.length);
-    return this.push(v);
+    this.reserve(v.length);
+    this.buf.set(v, this.size);
+    this.size += v.length;
+    return this;
   }
 
   ustring(v: string | null): this {
@@ -119,21 +133,14 @@ export class JuteWriter {
   }
 
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let at = 0;
-    for (const c of this.chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return this.buf.slice(0, this.size);
   }
 
   /** The record with its 4-byte length in front, as it goes on the wire. */
   frame(): Uint8Array {
-    const body = this.bytes();
-    const out = new Uint8Array(4 + body.length);
-    new DataView(out.buffer).setInt32(0, body.length);
-    out.set(body, 4);
+    const out = new Uint8Array(4 + this.size);
+    new DataView(out.buffer).setInt32(0, this.size);
+    out.set(this.buf.subarray(0, this.size), 4);
     return out;
   }
 }
