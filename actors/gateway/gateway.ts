@@ -112,7 +112,7 @@ export class Gateway {
       }
       switch (a.type) {
         case 'write':
-          socket.write(a.bytes);
+          this.write(socket, a.bytes);
           break;
         case 'open':
           core.localOpen(a.timeoutMs, sink).then(
@@ -149,6 +149,18 @@ export class Gateway {
           break;
       }
     }
+  }
+
+  /**
+   * Replies given in one turn go out in one system call: a client with many requests in
+   * flight gets its answers (often a whole committed batch's worth) together.
+   */
+  private write(socket: net.Socket, bytes: Uint8Array): void {
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
+    }
+    socket.write(bytes);
   }
 
   /** No new connections (a stopping gateway's clients must reconnect elsewhere); those open stay. */
