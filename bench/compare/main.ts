@@ -1,7 +1,9 @@
 // npm run bench: natszk beside Apache ZooKeeper and JetStream KV, 3 servers each, on this
 // machine, one system at a time, driven by one load generator. Prints a markdown table.
+// natszk runs twice: through its own client over NATS, and serving node-zookeeper-client (the
+// ZooKeeper column's client) through its ZooKeeper gateway.
 // Options: --seconds S (per cell, default 5) --kills N (failovers per system, default 3)
-//          --only natszk,zookeeper,jetstream
+//          --only natszk,gateway,zookeeper,jetstream
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,13 +13,13 @@ import { parseArgs } from 'node:util';
 import { findNatsServer } from '../../deploy/local/embedded-nats.js';
 import { cpuMs, ownCpuMs } from '../cpu.js';
 import { measure, median, percentile, progress, type Measured } from '../load.js';
-import { apacheZooKeeper, jetStreamKv, natszk, type Connection, type System } from './systems.js';
+import { apacheZooKeeper, jetStreamKv, natszk, natszkGateway, type Connection, type System } from './systems.js';
 import { zooKeeperInstalled } from './zookeeper.js';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string' }, kills: { type: 'string' }, only: { type: 'string' } } });
 const SECONDS = Number(values.seconds ?? 5);
 const KILLS = Number(values.kills ?? 3);
-const ONLY = (values.only ?? 'natszk,zookeeper,jetstream').split(',');
+const ONLY = (values.only ?? 'natszk,gateway,zookeeper,jetstream').split(',');
 const CONCURRENCY = [1, 16, 128];
 const KEYS = 1000;
 const VALUE = new Uint8Array(256).fill(120);
@@ -103,6 +105,13 @@ function cellText(m: Measured | undefined, latencyOnly: boolean): string {
   return latencyOnly ? lat : `${Math.round(m.opsPerSecond).toLocaleString('en')} (${lat})`;
 }
 
+/** Each natszk system against each other system: the pairs the ratio columns compare. */
+function pairs(names: string[]): [string, string][] {
+  const ours = names.filter((n) => n.startsWith('natszk'));
+  const theirs = names.filter((n) => !n.startsWith('natszk'));
+  return ours.flatMap((a) => theirs.map((b): [string, string] => [a, b]));
+}
+
 function ratio(a: Measured | undefined, b: Measured | undefined, latencyOnly: boolean): string {
   if (!a || !b) return 'n/a';
   return latencyOnly ? `${(b.p50 / a.p50).toFixed(2)}x (p50)` : `${(a.opsPerSecond / b.opsPerSecond).toFixed(2)}x`;
@@ -114,18 +123,18 @@ function ratio(a: Measured | undefined, b: Measured | undefined, latencyOnly: bo
  * what bounds throughput once latency no longer does.
  */
 function printCpuTable(names: string[]): void {
-  const [a, ...others] = names;
+  const compared = pairs(names);
   console.log('');
   console.log(`CPU per operation (ms of CPU time: the system's server processes + the load generator with its client library; ${os.cpus().length} cores in all)`);
   console.log('');
-  console.log(`| workload | conc. | ${names.join(' | ')} | ${others.map((o) => `${o} / ${a}`).join(' | ')} |`);
-  console.log(`|---|---|${names.map(() => '---|').join('')}${others.map(() => '---|').join('')}`);
+  console.log(`| workload | conc. | ${[...names, ...compared.map(([a, o]) => `${o} / ${a}`)].join(' | ')} |`);
+  console.log(`|---|---|${[...names, ...compared].map(() => '---|').join('')}`);
   const total = (c: CpuCost | undefined) => (c ? c.servers + c.client : NaN);
   for (const r of rows) {
     if (r.cpu.size === 0) continue;
     const cells = names.map((n) => { const c = r.cpu.get(n); return c ? `${c.servers.toFixed(3)} + ${c.client.toFixed(3)}` : 'n/a'; });
-    const ratios = others.map((o) => { const x = total(r.cpu.get(o)) / total(r.cpu.get(a!)); return Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a'; });
-    console.log(`| ${r.workload} | ${r.concurrency} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
+    const ratios = compared.map(([a, o]) => { const x = total(r.cpu.get(o)) / total(r.cpu.get(a)); return Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a'; });
+    console.log(`| ${r.workload} | ${r.concurrency} | ${[...cells, ...ratios].join(' | ')} |`);
   }
 }
 
@@ -147,6 +156,7 @@ const names: string[] = [];
 try {
   const starters: [string, () => Promise<System>][] = [
     ['natszk', natszk],
+    ['gateway', natszkGateway],
     ['zookeeper', () => apacheZooKeeper(path.join(dir, 'zk'))],
     ['jetstream', () => jetStreamKv(path.join(dir, 'js'))],
   ];
@@ -168,16 +178,17 @@ try {
   console.log(`${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${versions()}`);
   console.log(`command: npm run bench -- --seconds ${SECONDS} --kills ${KILLS}; all servers on loopback, one system at a time`);
   console.log(`durability: ${durability.join('; ')}`);
-  console.log(`ratios: throughput ${names[0]} / other; on the latency rows (watch, failover) the other's p50 / ${names[0]}'s, so above 1 means ${names[0]} is faster`);
+  console.log('natszk: its own client over NATS to a session actor; natszk gateway: node-zookeeper-client (as for ZooKeeper) through a natszk gateway in place of the session actor');
+  console.log(`ratios: throughput natszk / other; on the latency rows (watch, failover) the other's p50 / natszk's, so above 1 means natszk is faster`);
   console.log('');
-  const [a, ...others] = names;
-  console.log(`| workload | conc. | ${names.map((n) => `${n} ops/s (p50 / p99 / p999 ms)`).join(' | ')} | ${others.map((o) => `${a} / ${o}`).join(' | ')} |`);
-  console.log(`|---|---|${names.map(() => '---|').join('')}${others.map(() => '---|').join('')}`);
+  const compared = pairs(names);
+  console.log(`| workload | conc. | ${[...names.map((n) => `${n} ops/s (p50 / p99 / p999 ms)`), ...compared.map(([a, o]) => `${a} / ${o}`)].join(' | ')} |`);
+  console.log(`|---|---|${[...names, ...compared].map(() => '---|').join('')}`);
   for (const r of rows) {
     const latencyOnly = r.workload.startsWith('watch') || r.workload.startsWith('leader');
     const cells = names.map((n) => cellText(r.results.get(n), latencyOnly));
-    const ratios = others.map((o) => ratio(r.results.get(a!), r.results.get(o), latencyOnly));
-    console.log(`| ${r.workload} | ${r.concurrency} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
+    const ratios = compared.map(([a, o]) => ratio(r.results.get(a), r.results.get(o), latencyOnly));
+    console.log(`| ${r.workload} | ${r.concurrency} | ${[...cells, ...ratios].join(' | ')} |`);
   }
   printCpuTable(names);
 } finally {

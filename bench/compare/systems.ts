@@ -5,7 +5,8 @@
 import zookeeper from 'node-zookeeper-client';
 import { connect as natsConnect, type KV, type NatsConnection } from 'nats';
 import type { Client } from '../../client/index.js';
-import { Cluster } from '../../test/harness/processes.js';
+import { startGateway, type GatewayProc } from '../../test/gateway/gateways.js';
+import { Cluster, type Proc } from '../../test/harness/processes.js';
 import { startJetStream, type JetStreamCluster } from './jetstream.js';
 import { startZooKeeper, type ZooKeeperEnsemble } from './zookeeper.js';
 
@@ -38,12 +39,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------- natszk ----------
 
-export async function natszk(): Promise<System> {
-  // As `natszk up` runs it: 3 voting servers and one session actor, each its own process.
+/**
+ * A natszk ensemble as `natszk up` runs it (3 voting servers, one session actor, each its own
+ * process, one nats-server), with what both natszk systems do alike: kill -9 of the leader,
+ * the killed server back, stop, pids. extra: the system's processes beside the cluster's.
+ */
+async function natszkEnsemble(extra: () => Proc[]): Promise<{ cluster: Cluster; common: Pick<System, 'killLeader' | 'heal' | 'stop' | 'pids'> }> {
   const cluster = await Cluster.start({ servers: 3, sessions: 1, tick: 2000 });
   // Even if the benchmark dies, none of its processes outlives it.
   process.once('exit', () => {
-    for (const p of [...cluster.servers, ...cluster.sessions]) p.child.kill('SIGKILL');
+    for (const p of [...cluster.servers, ...cluster.sessions, ...extra()]) p.child.kill('SIGKILL');
     for (const n of cluster.nats) {
       try {
         process.kill(n.pid, 'SIGKILL');
@@ -53,6 +58,32 @@ export async function natszk(): Promise<System> {
     }
   });
   let killed: number | undefined;
+  return {
+    cluster,
+    common: {
+      killLeader: async () => {
+        killed = await cluster.leader();
+        await cluster.servers[killed - 1]!.kill('SIGKILL');
+      },
+      heal: async () => {
+        if (killed === undefined) return;
+        cluster.servers[killed - 1] = cluster.spawnServer(killed);
+        const leader = (await cluster.statuses()).find((s) => s.role === 'leader');
+        await cluster.caughtUp(killed, leader?.lastCommittedZxid ?? 0);
+        killed = undefined;
+      },
+      stop: async () => {
+        for (const p of extra()) await p.stop();
+        await cluster.stop();
+      },
+      pids: () => [...cluster.servers, ...cluster.sessions, ...extra()].flatMap((p) => (p.alive && p.child.pid ? [p.child.pid] : [])).concat(cluster.nats.map((n) => n.pid)),
+    },
+  };
+}
+
+/** natszk through its own client over NATS, to the session actor. */
+export async function natszk(): Promise<System> {
+  const { cluster, common } = await natszkEnsemble(() => []);
   const connection = (zk: Client): Connection => ({
     create: async (p, d) => { await zk.create(p, d); },
     set: async (p, d) => { await zk.setData(p, d); },
@@ -85,19 +116,27 @@ export async function natszk(): Promise<System> {
       await watcher.close();
       return out;
     },
-    killLeader: async () => {
-      killed = await cluster.leader();
-      await cluster.servers[killed - 1]!.kill('SIGKILL');
-    },
-    heal: async () => {
-      if (killed === undefined) return;
-      cluster.servers[killed - 1] = cluster.spawnServer(killed);
-      const leader = (await cluster.statuses()).find((s) => s.role === 'leader');
-      await cluster.caughtUp(killed, leader?.lastCommittedZxid ?? 0);
-      killed = undefined;
-    },
-    stop: () => cluster.stop(),
-    pids: () => [...cluster.servers, ...cluster.sessions].flatMap((p) => (p.alive && p.child.pid ? [p.child.pid] : [])).concat(cluster.nats.map((n) => n.pid)),
+    ...common,
+  };
+}
+
+/**
+ * natszk serving ZooKeeper's own client: node-zookeeper-client, as in the ZooKeeper column,
+ * connected to one `natszk gateway` (a session actor with ZooKeeper's TCP protocol in front,
+ * in place of the NATS session actor).
+ */
+export async function natszkGateway(): Promise<System> {
+  let gateway: GatewayProc | undefined;
+  const { cluster, common } = await natszkEnsemble(() => (gateway ? [gateway.proc] : []));
+  gateway = await startGateway(cluster, { tickMs: 2000 });
+  // The gateway is this system's one session actor: the one the ensemble started with goes.
+  await cluster.sessions[0]!.stop();
+  cluster.sessions.length = 0;
+  return {
+    name: 'natszk gateway',
+    durability: 'fsync on a quorum before the ack',
+    ...zooKeeperClients(gateway.connect),
+    ...common,
   };
 }
 
@@ -118,14 +157,11 @@ export async function zkConnect(connectString: string): Promise<zookeeper.Client
   return client;
 }
 
-export async function apacheZooKeeper(dir: string): Promise<System> {
-  const ensemble: ZooKeeperEnsemble = await startZooKeeper(dir);
-  let killed: number | undefined;
+/** The load generator's side of a system that speaks ZooKeeper's protocol: node-zookeeper-client connections. */
+function zooKeeperClients(connectString: string): Pick<System, 'connect' | 'ephemeralChurn' | 'watchLatency'> {
   return {
-    name: 'ZooKeeper',
-    durability: 'fsync on a quorum before the ack',
     connect: async () => {
-      const c = await zkConnect(ensemble.connectString);
+      const c = await zkConnect(connectString);
       return {
         create: (p, d) => zkCall<string>((cb) => c.create(p, Buffer.from(d), zookeeper.CreateMode.PERSISTENT, cb)).then(() => undefined),
         set: (p, d) => zkCall((cb) => c.setData(p, Buffer.from(d), -1, cb)).then(() => undefined),
@@ -134,12 +170,12 @@ export async function apacheZooKeeper(dir: string): Promise<System> {
       };
     },
     ephemeralChurn: async (path) => {
-      const c = await zkConnect(ensemble.connectString);
+      const c = await zkConnect(connectString);
       await zkCall<string>((cb) => c.create(path, Buffer.alloc(0), zookeeper.CreateMode.EPHEMERAL, cb));
       c.close();
     },
     watchLatency: async (rounds) => {
-      const [writer, watcher] = [await zkConnect(ensemble.connectString), await zkConnect(ensemble.connectString)];
+      const [writer, watcher] = [await zkConnect(connectString), await zkConnect(connectString)];
       await zkCall<string>((cb) => writer.create('/bench-watch', Buffer.from('0'), zookeeper.CreateMode.PERSISTENT, cb)).catch(() => undefined);
       // The watcher's server may not have applied the create yet (ZooKeeper's reads may lag).
       while (!(await zkCall<unknown>((cb) => watcher.exists('/bench-watch', cb)))) await sleep(10);
@@ -148,17 +184,27 @@ export async function apacheZooKeeper(dir: string): Promise<System> {
         // ZooKeeper's watches are one-shot (this client has no persistent ones): arm, change, hear.
         let armed: () => void = () => {};
         const isArmed = new Promise<void>((r) => { armed = r; });
-        const event = new Promise<void>((resolve, reject) => watcher.getData('/bench-watch', () => resolve(), (err) => (err ? reject(err) : armed())));
+        let sentAt = 0;
+        const event = new Promise<void>((resolve, reject) => watcher.getData('/bench-watch', () => { out.push(performance.now() - sentAt); resolve(); }, (err) => (err ? reject(err) : armed())));
         await isArmed;
-        const sentAt = performance.now();
+        sentAt = performance.now();
         await zkCall((cb) => writer.setData('/bench-watch', Buffer.from(String(i)), -1, cb));
         await event;
-        out.push(performance.now() - sentAt);
       }
       writer.close();
       watcher.close();
       return out;
     },
+  };
+}
+
+export async function apacheZooKeeper(dir: string): Promise<System> {
+  const ensemble: ZooKeeperEnsemble = await startZooKeeper(dir);
+  let killed: number | undefined;
+  return {
+    name: 'ZooKeeper',
+    durability: 'fsync on a quorum before the ack',
+    ...zooKeeperClients(ensemble.connectString),
     killLeader: async () => {
       killed = await ensemble.leader();
       if (killed !== undefined) await ensemble.kill(killed);

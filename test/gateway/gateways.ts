@@ -21,9 +21,9 @@ export function fourLetters(port: number, word: string, timeoutMs = 5000): Promi
   });
 }
 
-export async function startGateway(cluster: Cluster, port?: number, timeoutMs = 60_000): Promise<GatewayProc> {
-  const p = port ?? await freePort();
-  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', `127.0.0.1:${p}`, '--nats', cluster.url, '--ensemble', cluster.ensemble, '--tick', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startGateway(cluster: Cluster, opts: { port?: number; tickMs?: number } = {}, timeoutMs = 60_000): Promise<GatewayProc> {
+  const p = opts.port ?? await freePort();
+  const child = spawn(process.execPath, [CLI, 'gateway', '--listen', `127.0.0.1:${p}`, '--nats', cluster.url, '--ensemble', cluster.ensemble, '--tick', String(opts.tickMs ?? 500)], { stdio: ['ignore', 'pipe', 'pipe'] });
   const proc = new Proc(`gateway-${p}`, child);
   const deadline = Date.now() + timeoutMs;
   while ((await fourLetters(p, 'ruok', 1000)) !== 'imok') {
