@@ -28,6 +28,21 @@ test('discovery: FOLLOWERINFO, then acceptedEpoch is persisted before ACKEPOCH',
   assert.equal(f.step({ kind: 'acceptedEpochPersisted', epoch: 5 }), [{ kind: 'send', msg: { type: 'ackEpoch', from: 2, epoch: 5, currentEpoch: 4, lastZxid: z(4, 3) } }]);
 });
 
+test('between ticks a follower says again what its leader may have missed (FOLLOWERINFO, then ACKEPOCH), and that is no silence', () => {
+  const f = new Follower({ selfId: 2, syncLimitTicks: 2 });
+  f.step({ kind: 'start', leader: 1, acceptedEpoch: 4, currentEpoch: 4, lastLoggedZxid: z(4, 3), lastCommittedZxid: z(4, 2) });
+  for (let i = 0; i < 10; i++) assert.equal(f.step({ kind: 'resend' }), [{ kind: 'send', msg: { type: 'followerInfo', from: 2, acceptedEpoch: 4, lastZxid: z(4, 3) } }]);
+  f.step({ kind: 'message', msg: { type: 'newEpoch', epoch: 5 } });
+  f.step({ kind: 'acceptedEpochPersisted', epoch: 5 });
+  assert.equal(f.step({ kind: 'resend' }), [{ kind: 'send', msg: { type: 'ackEpoch', from: 2, epoch: 5, currentEpoch: 4, lastZxid: z(4, 3) } }]);
+  f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 3), entries: [] } });
+  assert.equal(f.step({ kind: 'resend' }), [], 'the leader has begun its sync: nothing to say again');
+  assert.is(f.phase, 'sync', 'resends never count as the leader\'s silence');
+  f.step({ kind: 'tick' });
+  f.step({ kind: 'tick' });
+  assert.equal(kinds(f.step({ kind: 'tick' })), ['lookForLeader'], 'ticks do');
+});
+
 test('a NEWEPOCH below the accepted epoch sends the follower back to election', () => {
   const f = new Follower({ selfId: 2, syncLimitTicks: 5 });
   f.step({ kind: 'start', leader: 1, acceptedEpoch: 7, currentEpoch: 6, lastLoggedZxid: 0, lastCommittedZxid: 0 });

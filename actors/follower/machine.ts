@@ -16,7 +16,10 @@ export type FollowerInput =
   | { kind: 'snapshotInstalled'; zxid: number }
   /** the log is durable up to zxid */
   | { kind: 'logged'; zxid: number }
-  | { kind: 'tick' };
+  /** a tick of the leader's silence */
+  | { kind: 'tick' }
+  /** between ticks: say again what the leader may not have heard (it was not listening yet) */
+  | { kind: 'resend' };
 
 export type FollowerOutput =
   | { kind: 'send'; msg: FollowerMessage }
@@ -78,6 +81,7 @@ export class Follower {
         return this.unblock();
       case 'logged': return this.onLogged(input.zxid);
       case 'tick': return this.onTick();
+      case 'resend': return this.resend();
     }
   }
 
@@ -235,6 +239,10 @@ export class Follower {
   private onTick(): FollowerOutput[] {
     if (this.phase === 'idle' || this.phase === 'stopped') return [];
     if (++this.silentTicks > this.config.syncLimitTicks) return this.giveUp(`no word from leader ${this.leader} within ${this.config.syncLimitTicks} ticks`);
+    return this.resend();
+  }
+
+  private resend(): FollowerOutput[] {
     // NATS may have dropped our hello (or the leader was not listening yet): say it again.
     if (this.phase === 'discovery') {
       return [this.send({ type: 'followerInfo', from: this.config.selfId, acceptedEpoch: this.acceptedEpoch, lastZxid: this.lastDurable })];

@@ -64,7 +64,9 @@ export class FollowerShell {
     let probes = 0;
     this.cancelTick = this.clock.every(this.tickMs / PROBES_PER_TICK, () => {
       this.probeLeader();
-      if (++probes % PROBES_PER_TICK === 0) this.feed({ kind: 'tick' });
+      // A follower that became one a moment before its leader started to lead says hello again
+      // within a quarter tick, not a tick.
+      this.feed({ kind: ++probes % PROBES_PER_TICK === 0 ? 'tick' : 'resend' });
     });
     this.feed({
       kind: 'start', leader: this.leaderId, acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch,

@@ -144,7 +144,9 @@ export class WriteForwarder {
     this.probing = true;
     let gone = waiting.filter((f) => this.leaderEpoch() > f.epoch);
     try {
-      await this.bus.request(this.subjects.proposerWrite, EMPTY_BATCH, 1000);
+      // Short: a probe that went to a leader as it died is never answered, and no other probe
+      // goes while it waits. Only 'no responders' counts; a slow answer says nothing.
+      await this.bus.request(this.subjects.proposerWrite, EMPTY_BATCH, 2 * PROBE_AFTER_MS);
     } catch (err) {
       if (err instanceof NoRespondersError) gone = waiting;
     } finally {
