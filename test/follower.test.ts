@@ -121,6 +121,23 @@ test('a proposal that does not extend the log is a gap: resync, nothing logged',
   assert.equal(f.step({ kind: 'message', msg: { type: 'proposal', epoch: 5, prevZxid: z(4, 2), committedZxid: 0, entries: [e(z(4, 3))] } }), [], 'a duplicate is ignored');
 });
 
+test('ZOOKEEPER-1154: a DIFF that does not follow on from this log\'s last entry (its TRUNC was lost) is refused: resync, nothing logged', () => {
+  // An uncommitted tail z(4, 4) from this server's time as leader; the leader's history goes z(4, 3), z(5, 1), ...
+  const f = joined(5, z(4, 4), z(4, 2));
+  const out = f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 3), entries: [e(z(5, 1)), e(z(5, 2))] } });
+  assert.equal(out, [{ kind: 'send', msg: { type: 'resync', from: 2, epoch: 5, lastZxid: z(4, 4) } }]);
+  assert.equal(f.step({ kind: 'message', msg: { type: 'newLeader', epoch: 5, zxid: z(5, 2) } }), [], 'NEWLEADER waits for a log that holds its history');
+  // After the TRUNC, the same DIFF follows on.
+  f.step({ kind: 'message', msg: { type: 'trunc', epoch: 5, zxid: z(4, 3) } });
+  f.step({ kind: 'truncated', zxid: z(4, 3) });
+  assert.equal(kinds(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 3), entries: [e(z(5, 1)), e(z(5, 2))] } })), ['appendLog']);
+});
+
+test('a DIFF that repeats entries this log holds adds only what follows them', () => {
+  const f = joined(5, z(4, 4), z(4, 2));
+  assert.equal(f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 2), entries: [e(z(4, 3)), e(z(4, 4)), e(z(5, 1))] } }), [{ kind: 'appendLog', entries: [e(z(5, 1))] }]);
+});
+
 test('a lost part of the DIFF is a gap too: resync, never a hole in the log', () => {
   const f = joined();
   const out = f.step({ kind: 'message', msg: { type: 'diff', epoch: 5, prevZxid: z(4, 5), entries: [e(z(4, 6))] } });

@@ -140,10 +140,15 @@ export class Follower {
       case 'diff':
       case 'proposal': {
         // What does not extend what we hold is a gap: never log with a hole.
-        if (msg.prevZxid > this.lastQueued) {
-          return [this.send({ type: 'resync', from: this.config.selfId, epoch: this.epoch, lastZxid: this.lastDurable })];
-        }
+        if (msg.prevZxid > this.lastQueued) return [this.resync()];
         const fresh = msg.entries.filter((e) => e.zxid > this.lastQueued);
+        // The new entries must follow on from the last one logged here: in the leader's history
+        // the entry before them is the last this message repeats, or its prevZxid. Anything
+        // else means this log holds entries the leader's history lacks (a TRUNC was lost):
+        // logging after them would keep them (ZOOKEEPER-1154), so ask to be synced again.
+        const repeated = msg.entries.filter((e) => e.zxid <= this.lastQueued);
+        const before = repeated.length > 0 ? repeated[repeated.length - 1]!.zxid : msg.prevZxid;
+        if (fresh.length > 0 && before !== this.lastQueued) return [this.resync()];
         const out: FollowerOutput[] = [];
         if (fresh.length > 0) {
           this.lastQueued = fresh[fresh.length - 1]!.zxid;
@@ -163,9 +168,7 @@ export class Follower {
         const out: FollowerOutput[] = [this.send({ type: 'ack', from: this.config.selfId, epoch: this.epoch, zxid: this.lastDurable })];
         // The last proposals were lost and nothing after them revealed the gap, or NEWLEADER
         // itself was lost: ask again.
-        if ((this.newLeaderAcked && msg.lastZxid > this.lastQueued) || this.newLeaderZxid === undefined) {
-          out.push(this.send({ type: 'resync', from: this.config.selfId, epoch: this.epoch, lastZxid: this.lastDurable }));
-        }
+        if ((this.newLeaderAcked && msg.lastZxid > this.lastQueued) || this.newLeaderZxid === undefined) out.push(this.resync());
         return [...out, ...this.advanceCommit(msg.committedZxid)];
       }
       case 'leaving':
@@ -173,6 +176,10 @@ export class Follower {
       default:
         return [];
     }
+  }
+
+  private resync(): FollowerOutput {
+    return this.send({ type: 'resync', from: this.config.selfId, epoch: this.epoch, lastZxid: this.lastDurable });
   }
 
   /**

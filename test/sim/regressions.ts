@@ -19,4 +19,8 @@ export const REGRESSION_SEEDS: { seed: number; servers: number; found: string }[
   // A restarted leader reused round 1; its old followers' stale round-1 notifications made it
   // leader again and again with a history older than theirs (livelock, no leader after calm).
   { seed: 100350, servers: 5, found: 'restarted server reused old election rounds: livelock' },
+  // A restarted follower held an uncommitted tail from its own epoch as leader; the TRUNC
+  // meant for it was lost, and the DIFF behind it was logged after that tail (it passed the
+  // gap check: it left no hole), so the tail was applied and the trees disagreed.
+  { seed: 501, servers: 3, found: 'lost TRUNC: DIFF logged after an uncommitted tail (ZOOKEEPER-1154)' },
 ];
