@@ -36,6 +36,91 @@ export function encodeOnce(value: object): Uint8Array {
 }
 
 /**
+ * decode(bytes) of a map whose `key` holds a list of maps (a proposal's entries), each item's
+ * own bytes kept as its encoding: a follower logs the entries the leader encoded, byte for
+ * byte, instead of encoding them again.
+ */
+export function decodeKeepingItems(bytes: Uint8Array, key: string): unknown {
+  const value = decode(bytes);
+  const items = (value as Record<string, unknown> | null)?.[key];
+  if (!Array.isArray(items)) return value;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const start = itemsStart(bytes, view, key);
+  if (start === undefined) return value;
+  let at = start;
+  for (const item of items) {
+    const end = skip(bytes, view, at);
+    if (item !== null && typeof item === 'object') encodedOnce.set(item, bytes.subarray(at, end));
+    at = end;
+  }
+  return value;
+}
+
+/** Where the first item of the list under `key` of the top-level map starts (after its header). */
+function itemsStart(b: Uint8Array, view: DataView, key: string): number | undefined {
+  const [count, first] = header(b, view, 0, 'map');
+  let at = first;
+  for (let i = 0; i < count; i++) {
+    const keyEnd = skip(b, view, at);
+    if (decode(b.subarray(at, keyEnd)) === key) return header(b, view, keyEnd, 'array')[1];
+    at = skip(b, view, keyEnd);
+  }
+  return undefined;
+}
+
+/** [entries, offset of the first] of the map or array header at `at`. */
+function header(b: Uint8Array, view: DataView, at: number, kind: 'map' | 'array'): [number, number] {
+  const t = b[at]!;
+  if (kind === 'map') {
+    if ((t & 0xf0) === 0x80) return [t & 0x0f, at + 1];
+    if (t === 0xde) return [view.getUint16(at + 1), at + 3];
+    if (t === 0xdf) return [view.getUint32(at + 1), at + 5];
+  } else {
+    if ((t & 0xf0) === 0x90) return [t & 0x0f, at + 1];
+    if (t === 0xdc) return [view.getUint16(at + 1), at + 3];
+    if (t === 0xdd) return [view.getUint32(at + 1), at + 5];
+  }
+  throw new Error(`no msgpack ${kind} at byte ${at}`);
+}
+
+/** The offset just after the msgpack value at `at` (the bytes decoded whole already, so well-formed). */
+function skip(b: Uint8Array, view: DataView, at: number): number {
+  const t = b[at]!;
+  if (t <= 0x7f || t >= 0xe0) return at + 1; // fixint
+  if (t <= 0x8f) return skipMany(b, view, at + 1, 2 * (t & 0x0f)); // fixmap
+  if (t <= 0x9f) return skipMany(b, view, at + 1, t & 0x0f); // fixarray
+  if (t <= 0xbf) return at + 1 + (t & 0x1f); // fixstr
+  switch (t) {
+    case 0xc0: case 0xc2: case 0xc3: return at + 1; // nil, false, true
+    case 0xc4: case 0xd9: return at + 2 + b[at + 1]!; // bin8, str8
+    case 0xc5: case 0xda: return at + 3 + view.getUint16(at + 1); // bin16, str16
+    case 0xc6: case 0xdb: return at + 5 + view.getUint32(at + 1); // bin32, str32
+    case 0xc7: return at + 3 + b[at + 1]!; // ext8
+    case 0xc8: return at + 4 + view.getUint16(at + 1); // ext16
+    case 0xc9: return at + 6 + view.getUint32(at + 1); // ext32
+    case 0xcc: case 0xd0: return at + 2; // uint8, int8
+    case 0xcd: case 0xd1: return at + 3;
+    case 0xca: case 0xce: case 0xd2: return at + 5; // float32, uint32, int32
+    case 0xcb: case 0xcf: case 0xd3: return at + 9; // float64, uint64, int64
+    case 0xd4: return at + 3; // fixext1..16
+    case 0xd5: return at + 4;
+    case 0xd6: return at + 6;
+    case 0xd7: return at + 10;
+    case 0xd8: return at + 18;
+    case 0xdc: return skipMany(b, view, at + 3, view.getUint16(at + 1)); // array16
+    case 0xdd: return skipMany(b, view, at + 5, view.getUint32(at + 1)); // array32
+    case 0xde: return skipMany(b, view, at + 3, 2 * view.getUint16(at + 1)); // map16
+    case 0xdf: return skipMany(b, view, at + 5, 2 * view.getUint32(at + 1)); // map32
+  }
+  throw new Error(`byte 0x${t.toString(16)} at ${at} starts no msgpack value`);
+}
+
+function skipMany(b: Uint8Array, view: DataView, at: number, n: number): number {
+  for (let i = 0; i < n; i++) at = skip(b, view, at);
+  return at;
+}
+
+/**
  * The bytes of encode({ ...fields, [key]: items }), with every item's bytes from encodeOnce: a
  * leader's log entries go to its log, to every follower and to the committed stream, and are
  * encoded once for all of them. Receivers decode it as any other message.

@@ -460,7 +460,9 @@ export function parseLogEntry(v: unknown): LogEntry {
   const o = requireObject(v, 'log entry');
   const txn = requireObject(o.txn, 'txn');
   if (typeof txn.type !== 'string') throw new ZkError('MARSHALLINGERROR', `txn 'type' must be a string`);
-  return { zxid: int(o, 'zxid', undefined, 1), time: int(o, 'time'), sessionId: int(o, 'sessionId', undefined, 0), txn: txn as unknown as LogEntry['txn'] };
+  const entry: LogEntry = { zxid: int(o, 'zxid', undefined, 1), time: int(o, 'time'), sessionId: int(o, 'sessionId', undefined, 0), txn: txn as unknown as LogEntry['txn'] };
+  // An entry with nothing else in it is kept as it came, with the bytes it came in (see decodeKeepingItems).
+  return Object.keys(o).length === 4 ? (o as unknown as LogEntry) : entry;
 }
 
 export interface LogFetchRequest { afterZxid: number; limit: number }

@@ -4,7 +4,7 @@
 import { DataTree } from '../../storage/data-tree.js';
 import type { Store } from '../../storage/store.js';
 import { NoRespondersError, type Bus, type Subscription } from '../../transport/bus.js';
-import { decode, encode } from '../../transport/codec.js';
+import { decodeKeepingItems, encode } from '../../transport/codec.js';
 import { parsePeerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { LogEntry } from '../../storage/txn.js';
@@ -93,7 +93,8 @@ export class FollowerShell {
   private onMessage(data: Uint8Array): void {
     let msg;
     try {
-      msg = parsePeerMessage(decode(data));
+      // Proposals' and DIFFs' entries keep the bytes the leader encoded them in: they are logged as they came.
+      msg = parsePeerMessage(decodeKeepingItems(data, 'entries'));
     } catch {
       return;
     }
