@@ -1,0 +1,119 @@
+// What the parts a natszk write is made of cost on this machine, each alone: one NATS request
+// and reply between two Node processes through a nats-server, the same exchange over a plain
+// TCP connection (what ZooKeeper's servers and clients use), and one durable LMDB commit.
+// CPU is counted in every process involved. Run: npm run bench:floor   (options: --count N)
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { open } from 'lmdb';
+import { connect } from 'nats';
+import { freePort, startEmbeddedNats } from '../deploy/local/embedded-nats.js';
+import { cpuMs, ownCpuMs } from './cpu.js';
+import { percentile, progress } from './load.js';
+
+const PAYLOAD = new Uint8Array(200).fill(7);
+
+/** The other end of each exchange: a Node process that sends every message back. */
+async function echo(role: string, target: string): Promise<void> {
+  if (role === 'echo-nats') {
+    const nc = await connect({ servers: target });
+    nc.subscribe('echo', { callback: (err, m) => { if (!err) m.respond(m.data); } });
+  } else {
+    await new Promise<void>((resolve) => {
+      net.createServer((s) => { s.setNoDelay(true); s.on('data', (d) => s.write(d)); }).listen(Number(target), '127.0.0.1', resolve);
+    });
+  }
+  process.send!('ready');
+}
+
+async function startEcho(role: string, target: string): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(import.meta.url), [role, target], { stdio: 'inherit' });
+  await new Promise((r) => child.once('message', r));
+  return child;
+}
+
+interface Cost { p50: number; perOp: Record<string, number> }
+
+/** count exchanges, `concurrency` at a time over as many connections: latency, and CPU µs per exchange by process. */
+async function exchanges(concurrency: number, count: number, send: (c: number) => Promise<unknown>, pids: Record<string, number>): Promise<Cost> {
+  for (let i = 0; i < 200; i++) await send(0);
+  const before = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMs([pid])]));
+  const own = ownCpuMs();
+  const lat: number[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: concurrency }, async (_, c) => {
+    while (next++ < count) {
+      const t = performance.now();
+      await send(c);
+      lat.push(performance.now() - t);
+    }
+  }));
+  const perOp: Record<string, number> = { sender: ((ownCpuMs() - own) * 1000) / count };
+  for (const [n, pid] of Object.entries(pids)) perOp[n] = ((cpuMs([pid]) - before[n]!) * 1000) / count;
+  lat.sort((a, b) => a - b);
+  return { p50: percentile(lat, 0.5), perOp };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { count: { type: 'string' } } });
+  const COUNT = Number(values.count ?? 5000);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-floor-'));
+  const rows: string[] = [];
+  const row = (what: string, c: number, cost: Cost) => {
+    const total = Object.values(cost.perOp).reduce((a, b) => a + b, 0);
+    rows.push(`| ${what} | ${c} | ${cost.p50.toFixed(3)} | ${Object.entries(cost.perOp).map(([n, v]) => `${n} ${v.toFixed(0)}`).join(', ')} | ${total.toFixed(0)} |`);
+  };
+  const nats = await startEmbeddedNats({ dir: path.join(dir, 'nats'), quiet: true });
+  const children: ChildProcess[] = [];
+  try {
+    progress(`NATS request/reply between two Node processes through nats-server, ${COUNT} exchanges`);
+    const natsEcho = await startEcho('echo-nats', nats.url);
+    children.push(natsEcho);
+    for (const c of [1, 16]) {
+      const conns = await Promise.all(Array.from({ length: c }, () => connect({ servers: nats.url })));
+      row('NATS request/reply (Node ↔ nats-server ↔ Node)', c, await exchanges(c, COUNT, (i) => conns[i]!.request('echo', PAYLOAD), { echo: natsEcho.pid!, 'nats-server': nats.pid }));
+      for (const nc of conns) await nc.close();
+    }
+
+    progress(`the same over plain TCP, ${COUNT} exchanges`);
+    const port = await freePort();
+    const tcpEcho = await startEcho('echo-tcp', String(port));
+    children.push(tcpEcho);
+    for (const c of [1, 16]) {
+      const sockets = await Promise.all(Array.from({ length: c }, () => new Promise<net.Socket>((resolve) => {
+        const s = net.connect(port, '127.0.0.1', () => resolve(s));
+        s.setNoDelay(true);
+      })));
+      const send = (i: number) => new Promise<void>((resolve) => { sockets[i]!.once('data', () => resolve()); sockets[i]!.write(PAYLOAD); });
+      row('TCP request/reply (Node ↔ Node)', c, await exchanges(c, COUNT, send, { echo: tcpEcho.pid! }));
+      for (const s of sockets) s.destroy();
+    }
+
+    progress(`durable LMDB commits of one 300-byte log entry, ${COUNT / 5} of them`);
+    const env = open({ path: path.join(dir, 'lmdb'), maxDbs: 2, overlappingSync: false, encoding: 'binary' });
+    const log = env.openDB<Uint8Array, number>({ name: 'log', encoding: 'binary' });
+    const entry = new Uint8Array(300).fill(1);
+    let key = 0;
+    row('durable LMDB commit (transactionSync, fsync)', 1, await exchanges(1, COUNT / 5, async () => env.transactionSync(() => log.put(++key, entry)), {}));
+    await env.close();
+  } finally {
+    for (const c of children) c.kill();
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const cpus = os.cpus();
+  console.log(`${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}; Node ${process.version}; ${readFileSync('/proc/version', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log('');
+  console.log('| exchange | conc. | p50 ms | CPU µs per exchange, by process | CPU µs in all |');
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+}
+
+const role = process.argv[2];
+if (role?.startsWith('echo-')) await echo(role, process.argv[3]!);
+else await main();
