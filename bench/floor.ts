@@ -1,5 +1,6 @@
 // What the parts a natszk write is made of cost on this machine, each alone: one NATS request
-// and reply between two Node processes through a nats-server, the same exchange over a plain
+// and reply between two Node processes through a nats-server (natszk's own Bus on both ends,
+// as its actors and client use it), the same exchange over a plain
 // TCP connection (what ZooKeeper's servers and clients use), and one durable LMDB commit.
 // CPU is counted in every process involved. Run: npm run bench:floor   (options: --count N)
 
@@ -11,8 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { open } from 'lmdb';
-import { connect } from 'nats';
 import { freePort, startEmbeddedNats } from '../deploy/local/embedded-nats.js';
+import { NatsBus } from '../transport/nats-bus.js';
 import { cpuMs, ownCpuMs } from './cpu.js';
 import { percentile, progress } from './load.js';
 
@@ -21,8 +22,8 @@ const PAYLOAD = new Uint8Array(200).fill(7);
 /** The other end of each exchange: a Node process that sends every message back. */
 async function echo(role: string, target: string): Promise<void> {
   if (role === 'echo-nats') {
-    const nc = await connect({ servers: target });
-    nc.subscribe('echo', { callback: (err, m) => { if (!err) m.respond(m.data); } });
+    const bus = await NatsBus.connect({ servers: target });
+    bus.subscribe('echo', (m) => { if (m.reply) bus.publish(m.reply, m.data); });
   } else {
     await new Promise<void>((resolve) => {
       net.createServer((s) => { s.setNoDelay(true); s.on('data', (d) => s.write(d)); }).listen(Number(target), '127.0.0.1', resolve);
@@ -75,9 +76,9 @@ async function main(): Promise<void> {
     const natsEcho = await startEcho('echo-nats', nats.url);
     children.push(natsEcho);
     for (const c of [1, 16]) {
-      const conns = await Promise.all(Array.from({ length: c }, () => connect({ servers: nats.url })));
-      row('NATS request/reply (Node ↔ nats-server ↔ Node)', c, await exchanges(c, COUNT, (i) => conns[i]!.request('echo', PAYLOAD), { echo: natsEcho.pid!, 'nats-server': nats.pid }));
-      for (const nc of conns) await nc.close();
+      const buses = await Promise.all(Array.from({ length: c }, () => NatsBus.connect({ servers: nats.url })));
+      row('NATS request/reply (Node ↔ nats-server ↔ Node)', c, await exchanges(c, COUNT, (i) => buses[i]!.request('echo', PAYLOAD, 5000), { echo: natsEcho.pid!, 'nats-server': nats.pid }));
+      for (const bus of buses) await bus.close();
     }
 
     progress(`the same over plain TCP, ${COUNT} exchanges`);
