@@ -1,9 +1,13 @@
 // npm run bench: natszk beside Apache ZooKeeper and JetStream KV, 3 servers each, on this
-// machine, one system at a time, driven by one load generator. Prints a markdown table.
+// machine, driven by one load generator. Prints a markdown table.
 // natszk runs twice: through its own client over NATS, and serving node-zookeeper-client (the
 // ZooKeeper column's client) through its ZooKeeper gateway.
-// Options: --seconds S (per cell, default 5) --kills N (failovers per system, default 3)
-//          --only natszk,gateway,zookeeper,jetstream
+// Every system runs for the whole benchmark and the cells take turns: one workload at one
+// concurrency on each system in a row, `rounds` times, each system's median of its rounds in
+// the table. This machine's speed drifts by a factor of two within minutes; run one system
+// after the other and the drift lands in the ratios.
+// Options: --seconds S (per cell, default 5) --rounds R (default 1) --kills N (failovers per
+//          system, default 3) --only natszk,gateway,zookeeper,jetstream
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,8 +20,9 @@ import { measure, median, percentile, progress, type Measured } from '../load.js
 import { apacheZooKeeper, jetStreamKv, natszk, natszkGateway, type Connection, type System } from './systems.js';
 import { zooKeeperInstalled } from './zookeeper.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, kills: { type: 'string' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, kills: { type: 'string' }, only: { type: 'string' } } });
 const SECONDS = Number(values.seconds ?? 5);
+const ROUNDS = Number(values.rounds ?? 1);
 const KILLS = Number(values.kills ?? 3);
 const ONLY = (values.only ?? 'natszk,gateway,zookeeper,jetstream').split(',');
 const CONCURRENCY = [1, 16, 128];
@@ -34,42 +39,76 @@ const row = (workload: string, concurrency: number | string) => {
   return r;
 };
 
-async function runSystem(system: System): Promise<void> {
+/** A running system with its 16 connections and the 1,000 keys the workloads read and write. */
+interface Driven { system: System; pool: Connection[] }
+
+async function prepare(system: System): Promise<Driven> {
   const pool: Connection[] = [];
   for (let i = 0; i < 16; i++) pool.push(await system.connect());
-  const conn = (w: number, c: number) => pool[w % Math.min(c, pool.length)]!;
   await pool[0]!.create('/bench', new Uint8Array()).catch(() => undefined);
   progress(`${system.name}: ${KEYS} keys of 256 bytes`);
   for (let i = 0; i < KEYS; i += 50) await Promise.all(Array.from({ length: 50 }, (_, j) => pool[j % 16]!.create(`/bench/k${i + j}`, VALUE)));
-  const key = () => `/bench/k${Math.floor(Math.random() * KEYS)}`;
-  const cell = async (workload: string, c: number, op: (w: number, i: number) => Promise<unknown>) => {
-    progress(`${system.name}: ${workload} at concurrency ${c} for ${SECONDS} s`);
-    const pids = system.pids();
-    const [servers0, client0] = [cpuMs(pids), ownCpuMs()];
-    const m = await measure(c, SECONDS, op);
-    row(workload, c).results.set(system.name, m);
-    row(workload, c).cpu.set(system.name, { servers: (cpuMs(pids) - servers0) / m.count, client: (ownCpuMs() - client0) / m.count });
-  };
+  return { system, pool };
+}
+
+type Op = (worker: number, i: number) => Promise<unknown>;
+const key = () => `/bench/k${Math.floor(Math.random() * KEYS)}`;
+/** Each workload's operation on a system at a concurrency, in a round; undefined where the system has none. */
+const WORKLOADS: [string, (d: Driven, c: number, round: number) => Op | undefined][] = [
+  ['create', (d, c, r) => (w, i) => conn(d, w, c).create(`/bench/c${c}-${r}-${w}-${i}`, VALUE.subarray(0, 32))],
+  ['setData 256 B, 1,000 keys', (d, c) => (w) => conn(d, w, c).set(key(), VALUE)],
+  ['getData', (d, c) => (w) => conn(d, w, c).get(key())],
+  ['90% getData / 10% setData', (d, c) => (w) => (Math.random() < 0.9 ? conn(d, w, c).get(key()) : conn(d, w, c).set(key(), VALUE))],
+  ['ephemeral create + session close', (d, c, r) => {
+    const churn = d.system.ephemeralChurn;
+    return churn && ((w, i) => churn(`/bench/e${c}-${r}-${w}-${i}`));
+  }],
+];
+const conn = (d: Driven, w: number, c: number) => d.pool[w % Math.min(c, d.pool.length)]!;
+
+/** One cell on one system: throughput, latency, and what each operation cost in CPU. */
+async function cell(d: Driven, workload: string, c: number, op: Op): Promise<{ m: Measured; cpu: CpuCost }> {
+  progress(`${d.system.name}: ${workload} at concurrency ${c} for ${SECONDS} s`);
+  const pids = d.system.pids();
+  const [servers0, client0] = [cpuMs(pids), ownCpuMs()];
+  const m = await measure(c, SECONDS, op);
+  return { m, cpu: { servers: (cpuMs(pids) - servers0) / m.count, client: (ownCpuMs() - client0) / m.count } };
+}
+
+async function runAll(driven: Driven[]): Promise<void> {
   for (const c of CONCURRENCY) {
-    await cell('create', c, (w, i) => conn(w, c).create(`/bench/c${c}-${w}-${i}`, VALUE.subarray(0, 32)));
-    await cell('setData 256 B, 1,000 keys', c, (w) => conn(w, c).set(key(), VALUE));
-    await cell('getData', c, (w) => conn(w, c).get(key()));
-    await cell('90% getData / 10% setData', c, (w) => (Math.random() < 0.9 ? conn(w, c).get(key()) : conn(w, c).set(key(), VALUE)));
-    if (system.ephemeralChurn) await cell('ephemeral create + session close', c, (w, i) => system.ephemeralChurn!(`/bench/e${c}-${w}-${i}`));
-    else row('ephemeral create + session close', c).results.set(system.name, undefined);
+    for (const [workload, opOf] of WORKLOADS) {
+      const samples = new Map<string, { m: Measured; cpu: CpuCost }[]>();
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const d of driven) {
+          const op = opOf(d, c, r);
+          if (!op) continue;
+          samples.set(d.system.name, [...(samples.get(d.system.name) ?? []), await cell(d, workload, c, op)]);
+        }
+      }
+      for (const d of driven) {
+        const runs = (samples.get(d.system.name) ?? []).sort((a, b) => a.m.opsPerSecond - b.m.opsPerSecond);
+        // The median round (the lower of the middle two for an even count), whole.
+        const mid = runs[Math.floor((runs.length - 1) / 2)];
+        row(workload, c).results.set(d.system.name, mid?.m);
+        if (mid) row(workload, c).cpu.set(d.system.name, mid.cpu);
+      }
+    }
   }
-  progress(`${system.name}: watch notification latency, 300 changes`);
-  const watch = (await system.watchLatency(300)).sort((a, b) => a - b);
-  row('watch notification (setData → event at another client)', 1).results.set(system.name, { opsPerSecond: NaN, p50: percentile(watch, 0.5), p99: percentile(watch, 0.99), p999: percentile(watch, 0.999), count: watch.length });
-  const failovers: number[] = [];
-  for (let k = 0; k < KILLS; k++) {
-    progress(`${system.name}: leader failover ${k + 1}/${KILLS} under 16 writers`);
-    failovers.push(await failover(system, pool));
-    await system.heal();
+  for (const { system, pool } of driven) {
+    progress(`${system.name}: watch notification latency, 300 changes`);
+    const watch = (await system.watchLatency(300)).sort((a, b) => a - b);
+    row('watch notification (setData → event at another client)', 1).results.set(system.name, { opsPerSecond: NaN, p50: percentile(watch, 0.5), p99: percentile(watch, 0.99), p999: percentile(watch, 0.999), count: watch.length });
+    const failovers: number[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      progress(`${system.name}: leader failover ${k + 1}/${KILLS} under 16 writers`);
+      failovers.push(await failover(system, pool));
+      await system.heal();
+    }
+    failovers.sort((a, b) => a - b);
+    row(`leader failover (kill -9 → first write), ${KILLS} kills`, 16).results.set(system.name, { opsPerSecond: NaN, p50: median(failovers), p99: failovers.at(-1)!, p999: failovers.at(-1)!, count: failovers.length });
+    for (const c of pool) await c.close().catch(() => undefined);
   }
-  failovers.sort((a, b) => a - b);
-  row(`leader failover (kill -9 → first write), ${KILLS} kills`, 16).results.set(system.name, { opsPerSecond: NaN, p50: median(failovers), p99: failovers.at(-1)!, p999: failovers.at(-1)!, count: failovers.length });
-  for (const c of pool) await c.close().catch(() => undefined);
 }
 
 /** ms from kill -9 of the leader to the first write, started after it, that succeeds. */
@@ -153,6 +192,7 @@ if (missing && ONLY.includes('zookeeper')) {
 }
 const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-bench-'));
 const names: string[] = [];
+const running: System[] = [];
 try {
   const starters: [string, () => Promise<System>][] = [
     ['natszk', natszk],
@@ -161,22 +201,27 @@ try {
     ['jetstream', () => jetStreamKv(path.join(dir, 'js'))],
   ];
   const durability: string[] = [];
-  for (const [key, start] of starters) {
-    if (!ONLY.includes(key)) continue;
-    progress(`starting ${key} (3 servers)`);
-    const system = await start();
-    names.push(system.name);
-    durability.push(`${system.name}: ${system.durability}`);
-    try {
-      await runSystem(system);
-    } finally {
+  const driven: Driven[] = [];
+  try {
+    for (const [key, start] of starters) {
+      if (!ONLY.includes(key)) continue;
+      progress(`starting ${key} (3 servers)`);
+      const system = await start();
+      running.push(system);
+      names.push(system.name);
+      durability.push(`${system.name}: ${system.durability}`);
+      driven.push(await prepare(system));
+    }
+    await runAll(driven);
+  } finally {
+    for (const system of running) {
       progress(`stopping ${system.name}`);
       await system.stop();
     }
   }
   const cpus = os.cpus();
   console.log(`${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${versions()}`);
-  console.log(`command: npm run bench -- --seconds ${SECONDS} --kills ${KILLS}; all servers on loopback, one system at a time`);
+  console.log(`command: npm run bench -- --seconds ${SECONDS} --rounds ${ROUNDS} --kills ${KILLS}; all servers on loopback, every system running throughout; the cells take turns, ${ROUNDS} round(s) of each, the median round shown`);
   console.log(`durability: ${durability.join('; ')}`);
   console.log('natszk: its own client over NATS to a session actor; natszk gateway: node-zookeeper-client (as for ZooKeeper) through a natszk gateway in place of the session actor');
   console.log(`ratios: throughput natszk / other; on the latency rows (watch, failover) the other's p50 / natszk's, so above 1 means natszk is faster`);
