@@ -83,15 +83,18 @@ export class ServerStore implements Store {
   /** One fenced LMDB transaction: refused when another handle claimed the environment since. */
   private write(body: () => void): Promise<void> {
     return this.env.transaction(() => {
-      if (this.writerToken !== undefined && !this.fence.doesExist('writer', this.writerToken)) throw this.fencedOff();
+      this.checkFence();
       body();
     });
   }
 
-  private fencedOff(): Error {
+  /** Inside a write transaction: throws when another handle claimed the environment since this one did. */
+  private checkFence(): void {
+    if (this.writerToken === undefined || this.fence.doesExist('writer', this.writerToken)) return;
     const holder = this.fence.get('writer');
-    return new Error(`${holder ? (decode(holder) as string) : 'another actor'} took over this server's storage`);
+    throw new Error(`${holder ? (decode(holder) as string) : 'another actor'} took over this server's storage`);
   }
+
   /**
    * Records the commit point. It reaches disk with the next log append, snapshot or close:
    * after a crash a lagging commit point only means re-learning commits from the leader
@@ -124,7 +127,7 @@ export class ServerStore implements Store {
     this.appends = [];
     try {
       this.env.transactionSync(() => {
-        if (this.writerToken !== undefined && !this.fence.doesExist('writer', this.writerToken)) throw this.fencedOff();
+        this.checkFence();
         for (const a of appends) for (const e of a.entries) this.log.put(e.zxid, encodeOnce(e));
         this.persistCommitted();
       });

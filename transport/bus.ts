@@ -27,6 +27,16 @@ export class RequestTimeoutError extends Error {
   }
 }
 
+/** A request's one reply, through requestParts: what both buses' request() is. */
+export async function onlyReply(bus: Pick<Bus, 'requestParts'>, subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+  let reply!: Uint8Array;
+  await bus.requestParts(subject, data, timeoutMs, (part) => {
+    reply = part;
+    return true;
+  });
+  return reply;
+}
+
 export interface Bus {
   publish(subject: string, data: Uint8Array): void;
   subscribe(subject: string, handler: (msg: BusMessage) => void, opts?: { queue?: string }): Subscription;

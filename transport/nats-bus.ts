@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { connect, createInbox, credsAuthenticator, Events, nkeyAuthenticator, type ConnectionOptions, type Msg, type NatsConnection } from 'nats';
-import { NoRespondersError, RequestTimeoutError, type Bus, type BusMessage, type Subscription } from './bus.js';
+import { NoRespondersError, onlyReply, RequestTimeoutError, type Bus, type BusMessage, type Subscription } from './bus.js';
 
 interface PendingRequest {
   subject: string;
@@ -152,13 +152,8 @@ export class NatsBus implements Bus {
     return { unsubscribe: () => sub.unsubscribe() };
   }
 
-  async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    let reply!: Uint8Array;
-    await this.requestParts(subject, data, timeoutMs, (part) => {
-      reply = part;
-      return true;
-    });
-    return reply;
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return onlyReply(this, subject, data, timeoutMs);
   }
 
   requestParts(subject: string, data: Uint8Array, timeoutMs: number, onPart: (data: Uint8Array) => boolean): Promise<void> {

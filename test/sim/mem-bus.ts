@@ -3,7 +3,7 @@
 // scheduler times, and where the simulation drops, duplicates, delays and partitions.
 // A test instrument only: the product always runs on NatsBus.
 
-import { NoRespondersError, RequestTimeoutError, type Bus, type BusMessage, type Subscription } from '../../transport/bus.js';
+import { NoRespondersError, onlyReply, RequestTimeoutError, type Bus, type BusMessage, type Subscription } from '../../transport/bus.js';
 import type { Scheduler } from './scheduler.js';
 
 export interface Faults {
@@ -134,13 +134,8 @@ export class MemBus implements Bus {
     return { unsubscribe: () => this.net.remove(sub) };
   }
 
-  async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
-    let reply!: Uint8Array;
-    await this.requestParts(subject, data, timeoutMs, (part) => {
-      reply = part;
-      return true;
-    });
-    return reply;
+  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    return onlyReply(this, subject, data, timeoutMs);
   }
 
   requestParts(subject: string, data: Uint8Array, timeoutMs: number, onPart: (data: Uint8Array) => boolean): Promise<void> {
