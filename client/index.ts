@@ -5,6 +5,7 @@
 // with its watches; sessionless mode sends one-shot requests to any actor.
 
 import { EventEmitter } from 'node:events';
+import type { NatsConnection } from 'nats';
 import { digestOf, Ids, Perms, type Acl, type Identity } from '../storage/acl.js';
 import { ZkError, type ErrorName } from '../storage/errors.js';
 import { CreateMode, type CreateModeValue, type Stat } from '../storage/txn.js';
@@ -28,8 +29,13 @@ export type SessionState = 'connected' | 'disconnected' | 'expired';
 export type CreateModeName = 'persistent' | 'ephemeral' | 'persistentSequential' | 'ephemeralSequential' | 'container' | 'persistentWithTtl' | 'persistentSequentialWithTtl';
 
 export interface ConnectOptions {
-  /** NATS server URL(s), e.g. nats://127.0.0.1:4222 */
-  servers: string | string[];
+  /** NATS server URL(s), e.g. nats://127.0.0.1:4222; or give `connection` instead. */
+  servers?: string | string[];
+  /**
+   * An open NATS connection to carry this client, shared with others: a process can hold any
+   * number of sessions over one connection. close() leaves it open; it stays its owner's to close.
+   */
+  connection?: NatsConnection;
   /** Ensemble name (default: env NATSZK_ENSEMBLE, else 'default'). */
   ensemble?: string;
   /** Requested session timeout in ms; the ensemble clamps it to [2, 20] ticks. */
@@ -125,7 +131,8 @@ export class Client extends EventEmitter<{ state: [SessionState] }> {
 
   static async connect(opts: ConnectOptions): Promise<Client> {
     const subjects = new Subjects(opts.ensemble ?? process.env.NATSZK_ENSEMBLE ?? DEFAULT_ENSEMBLE, opts.subjectPrefix);
-    const bus = await NatsBus.connect({ servers: opts.servers, name: 'natszk-client', auth: opts.auth });
+    if (!opts.connection && !opts.servers) throw zkError('BADARGUMENTS', 'connect needs servers (NATS URLs) or an open NATS connection');
+    const bus = opts.connection ? NatsBus.over(opts.connection) : await NatsBus.connect({ servers: opts.servers!, name: 'natszk-client', auth: opts.auth });
     const requestTimeout = opts.requestTimeout ?? 10_000;
     if (opts.sessionless) return new Client(bus, subjects, requestTimeout, undefined, undefined);
     try {

@@ -4,8 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   BadArgumentsError, BadVersionError, NoNodeError, NodeExistsError, NotEmptyError, OperationTimeoutError, ZkError, CreateMode,
-  type Client,
+  connect, type Client, type WatchEvent,
 } from '../client/index.js';
+import { connect as natsConnect } from 'nats';
 import { Cluster } from './harness/processes.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { encode } from '../transport/codec.js';
@@ -23,6 +24,12 @@ test.after(async () => {
   await zk?.close();
   await cluster?.stop();
 });
+
+async function until(ok: () => boolean, ms = 5000): Promise<void> {
+  for (const deadline = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 10))) {
+    if (Date.now() > deadline) throw new Error(`not so within ${ms} ms`);
+  }
+}
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -153,6 +160,39 @@ test('calls made in one turn travel to the session actor in one message; each ge
   assert.equal(children, ['x']);
   assert.instance(missing, NoNodeError);
   assert.ok(created, 'the create before it shows');
+});
+
+test('sessions over one shared NATS connection: each its own session, ephemerals and watches; close leaves the connection to its owner', async () => {
+  const nc = await natsConnect({ servers: cluster.url });
+  const own = { connection: nc, ensemble: cluster.ensemble };
+  const [a, b] = [await connect(own), await connect(own)];
+  assert.is.not(a.sessionId, b.sessionId);
+  await a.create('/shared-a', 'a', { mode: 'ephemeral' });
+  await b.create('/shared-b', 'b', { mode: 'ephemeral' });
+  assert.equal(await a.getEphemerals('/shared'), ['/shared-a']);
+  const heardByB: WatchEvent[] = [];
+  const heardByA: WatchEvent[] = [];
+  await b.getData('/shared-a', { watch: (e) => heardByB.push(e) });
+  await a.getData('/shared-b', { watch: (e) => heardByA.push(e) });
+  await a.setData('/shared-a', 'a2');
+  await until(() => heardByB.length > 0);
+  assert.equal(heardByB.map((e) => [e.type, e.path]), [['NodeDataChanged', '/shared-a']]);
+  assert.equal(heardByA, [], 'a change to /shared-a reaches only the session watching it');
+
+  await a.close();
+  assert.not.ok(nc.isClosed(), 'closing a client leaves the shared connection open');
+  await b.sync();
+  assert.is(await b.exists('/shared-a'), null, 'the closed session\'s ephemeral node went with it');
+  assert.ok(await b.exists('/shared-b'), 'the other session lives on');
+  await b.setData('/shared-b', 'b2');
+  await b.close();
+  const c = await connect(own);
+  await c.sync();
+  assert.is(await c.exists('/shared-b'), null, 'b\'s ephemeral node went when b closed');
+  await c.close();
+  assert.not.ok(nc.isClosed());
+  await nc.close();
+  assert.instance(await rejection(connect({ ensemble: cluster.ensemble })), BadArgumentsError, 'neither servers nor a connection');
 });
 
 test('a closed client refuses calls with SESSIONEXPIRED', async () => {

@@ -69,8 +69,16 @@ export class NatsBus implements Bus {
   private nextToken = 0;
   private readonly replyPrefix = createInbox();
 
-  private constructor(private readonly nc: NatsConnection) {
-    nc.subscribe(`${this.replyPrefix}.*`, { callback: (err, msg) => { if (!err) this.onReply(msg); } });
+  /** What this bus subscribed to, dropped on close when the connection is not ours to close. */
+  private readonly subscriptions = new Set<{ unsubscribe(): void }>();
+
+  private constructor(private readonly nc: NatsConnection, private readonly ownsConnection: boolean) {
+    this.subscriptions.add(nc.subscribe(`${this.replyPrefix}.*`, { callback: (err, msg) => { if (!err) this.onReply(msg); } }));
+  }
+
+  /** A bus on a connection the caller owns and keeps: close() drops this bus's subscriptions and leaves it open. */
+  static over(nc: NatsConnection): NatsBus {
+    return new NatsBus(nc, false);
   }
 
   static async connect(opts: NatsBusOptions): Promise<NatsBus> {
@@ -82,7 +90,7 @@ export class NatsBus implements Bus {
       pingInterval: 10_000,
       ...authOptions(opts.auth),
     });
-    return new NatsBus(nc);
+    return new NatsBus(nc, true);
   }
 
   get maxPayload(): number {
@@ -149,7 +157,13 @@ export class NatsBus implements Bus {
         handler({ subject: msg.subject, data: msg.data, reply: msg.reply || undefined });
       },
     });
-    return { unsubscribe: () => sub.unsubscribe() };
+    this.subscriptions.add(sub);
+    return {
+      unsubscribe: () => {
+        this.subscriptions.delete(sub);
+        sub.unsubscribe();
+      },
+    };
   }
 
   request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
@@ -203,6 +217,13 @@ export class NatsBus implements Bus {
     }
     this.pending.clear();
     if (this.nc.isClosed()) return;
+    if (!this.ownsConnection) {
+      for (const sub of this.subscriptions) sub.unsubscribe();
+      this.subscriptions.clear();
+      // What close() flushed is on its way before close() returns, as with a connection of our own.
+      await this.nc.flush().catch(() => undefined);
+      return;
+    }
     await this.nc.drain().catch(() => this.nc.close());
   }
 }
