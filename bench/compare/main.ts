@@ -223,7 +223,7 @@ try {
   console.log(`${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${versions()}`);
   console.log(`command: npm run bench -- --seconds ${SECONDS} --rounds ${ROUNDS} --kills ${KILLS}; all servers on loopback, every system running throughout; the cells take turns, ${ROUNDS} round(s) of each, the median round shown`);
   console.log(`durability: ${durability.join('; ')}`);
-  console.log('natszk: its own client over NATS to a session actor; natszk gateway: node-zookeeper-client (as for ZooKeeper) through a natszk gateway in place of the session actor');
+  console.log('natszk: its own client over NATS to a session actor, a NATS connection per client (the ephemeral churn opens every session over one shared connection, as a process opening sessions keeps its connection; each of ZooKeeper\'s needs a TCP connection of its own); natszk gateway: node-zookeeper-client (as for ZooKeeper) through a natszk gateway in place of the session actor');
   console.log(`ratios: throughput natszk / other; on the latency rows (watch, failover) the other's p50 / natszk's, so above 1 means natszk is faster`);
   console.log('');
   const compared = pairs(names);

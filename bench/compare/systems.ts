@@ -4,7 +4,7 @@
 
 import zookeeper from 'node-zookeeper-client';
 import { connect as natsConnect, type KV, type NatsConnection } from 'nats';
-import type { Client } from '../../client/index.js';
+import { connect, type Client } from '../../client/index.js';
 import { startGateway, type GatewayProc } from '../../test/gateway/gateways.js';
 import { Cluster, type Proc } from '../../test/harness/processes.js';
 import { startJetStream, type JetStreamCluster } from './jetstream.js';
@@ -84,6 +84,8 @@ async function natszkEnsemble(extra: () => Proc[]): Promise<{ cluster: Cluster; 
 /** natszk through its own client over NATS, to the session actor. */
 export async function natszk(): Promise<System> {
   const { cluster, common } = await natszkEnsemble(() => []);
+  // One process opening and closing sessions keeps its NATS connection: sessions share it.
+  const churnConnection = await natsConnect({ servers: cluster.url, name: 'bench-churn' });
   const connection = (zk: Client): Connection => ({
     create: async (p, d) => { await zk.create(p, d); },
     set: async (p, d) => { await zk.setData(p, d); },
@@ -95,7 +97,7 @@ export async function natszk(): Promise<System> {
     durability: 'fsync on a quorum before the ack',
     connect: async () => connection(await cluster.client()),
     ephemeralChurn: async (path) => {
-      const zk = await cluster.client();
+      const zk = await connect({ connection: churnConnection, ensemble: cluster.ensemble });
       await zk.create(path, '', { mode: 'ephemeral' });
       await zk.close();
     },
@@ -117,6 +119,10 @@ export async function natszk(): Promise<System> {
       return out;
     },
     ...common,
+    stop: async () => {
+      await churnConnection.close();
+      await common.stop();
+    },
   };
 }
 
