@@ -8,13 +8,13 @@
 
 import { ErrorCode, type ZkError } from '../../storage/errors.js';
 import { JuteError } from '../../transport/jute/buffers.js';
-import { EventType, fourLetterWord, KeeperState, MAX_FRAME_BYTES, OpCode, Xid, type FourLetterWord } from '../../transport/jute/codes.js';
+import { EventType, fourLetterWord, KeeperState, MAX_FRAME_BYTES, OpCode, type FourLetterWord } from '../../transport/jute/codes.js';
 import { FrameSplitter } from '../../transport/jute/frames.js';
 import { decodeRequest } from '../../transport/jute/requests.js';
 import { decodeConnectRequest, encodeConnectResponse, encodeNotification, encodeReply, type ConnectRequest } from '../../transport/jute/responses.js';
 import type { Limits } from '../../transport/messages.js';
 import type { WatchEvent } from '../../transport/ops.js';
-import type { LocalRequest, LocalSessionInfo } from '../session/session-actor.js';
+import type { LocalRequest, LocalSessionInfo } from '../session/local-front-end.js';
 import { planRequest, type Answer } from './mapping.js';
 
 export type ConnectionAction =

@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { Limits } from '../../transport/messages.js';
 import type { FourLetterWord } from '../../transport/jute/codes.js';
 import type { WatchEvent } from '../../transport/ops.js';
-import type { LocalFrontEnd, LocalSessionInfo, LocalSink } from '../session/session-actor.js';
+import type { LocalFrontEnd, LocalSessionInfo, LocalSink } from '../session/local-front-end.js';
 import { GatewayConnection, type ConnectionAction } from './connection.js';
 
 export interface GatewayOptions {

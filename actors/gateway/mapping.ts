@@ -11,7 +11,7 @@ import type { MultiSubRequest, ZkRequest } from '../../transport/jute/requests.j
 import type { MultiResult, ResponseBody } from '../../transport/jute/responses.js';
 import { isErrorReply, parseClientOp, type ErrorReply, type Limits } from '../../transport/messages.js';
 import type { RemovableWatch } from '../../transport/ops.js';
-import type { LocalRequest } from '../session/session-actor.js';
+import type { LocalRequest } from '../session/local-front-end.js';
 
 export interface Answer { err: number; body: ResponseBody }
 
