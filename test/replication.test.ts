@@ -61,6 +61,27 @@ test('writes go on after kill -9 of the leader; the old leader rejoins by DIFF; 
   }
 });
 
+test('when writes stop, the followers hear the last commit at once, not at the next ping', async () => {
+  // Pings (which carry the commit point too) every 3 s: only the commit a leader sends once
+  // nothing is left in flight brings it within 600 ms, four times running (a ping may fall in
+  // one such window, hardly in all four).
+  const cluster = await Cluster.start({ servers: 3, serverArgs: ['--peer-tick', '3000'] });
+  try {
+    // A server may still be joining when a quorum has elected: wait for all three.
+    const statuses = await cluster.settled();
+    const followers = statuses.filter((s) => s.role === 'follower').map((s) => s.serverId);
+    const zk = await cluster.client({ sessionless: true });
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 5; i++) await zk.create(`/quiet${round}-${i}`);
+      const last = (await zk.exists(`/quiet${round}-4`))!.czxid;
+      await Promise.all(followers.map((id) => cluster.caughtUp(id, last, 600)));
+    }
+    await zk.close();
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test('a follower whose gap was purged from the leader\'s log catches up by SNAP', async () => {
   const cluster = await Cluster.start({ servers: 3, serverArgs: ['--snapshot-every', '20', '--keep-snapshots', '1'] });
   try {
