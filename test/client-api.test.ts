@@ -11,6 +11,7 @@ import { Cluster } from './harness/processes.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { encode } from '../transport/codec.js';
 import { Subjects } from '../transport/subjects.js';
+import { until } from './harness/until.js';
 
 let cluster: Cluster;
 let zk: Client;
@@ -24,12 +25,6 @@ test.after(async () => {
   await zk?.close();
   await cluster?.stop();
 });
-
-async function until(ok: () => boolean, ms = 5000): Promise<void> {
-  for (const deadline = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 10))) {
-    if (Date.now() > deadline) throw new Error(`not so within ${ms} ms`);
-  }
-}
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
   try {
@@ -175,7 +170,7 @@ test('sessions over one shared NATS connection: each its own session, ephemerals
   await b.getData('/shared-a', { watch: (e) => heardByB.push(e) });
   await a.getData('/shared-b', { watch: (e) => heardByA.push(e) });
   await a.setData('/shared-a', 'a2');
-  await until(() => heardByB.length > 0);
+  await until('b told of the change', () => heardByB.length > 0, 5000);
   assert.equal(heardByB.map((e) => [e.type, e.path]), [['NodeDataChanged', '/shared-a']]);
   assert.equal(heardByA, [], 'a change to /shared-a reaches only the session watching it');
 

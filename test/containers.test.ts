@@ -5,14 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateMode, type WatchEvent } from '../client/index.js';
 import { Cluster } from './harness/processes.js';
-
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { until } from './harness/until.js';
 
 test('containers and TTL nodes are removed by the leader, and only when due', async () => {
   const cluster = await Cluster.start({ servers: 3, sessions: 1, tick: 250, serverArgs: ['--container-check', '200'] });
@@ -26,8 +19,8 @@ test('containers and TTL nodes are removed by the leader, and only when due', as
     await new Promise((r) => setTimeout(r, 600));
     assert.ok(await zk.exists('/lock'), 'a container with a child stays');
     await zk.delete('/lock/holder');
-    await until('the emptied container gone', async () => (await zk.exists('/lock')) === null);
-    await until('its watcher told', () => events.length > 0);
+    await until('the emptied container gone', async () => (await zk.exists('/lock')) === null, 10_000);
+    await until('its watcher told', () => events.length > 0, 10_000);
     assert.equal(events.map((e) => `${e.type} ${e.path}`), ['NodeDeleted /lock']);
     assert.ok(await zk.exists('/unused'), 'a container that never had a child stays');
 
@@ -37,10 +30,10 @@ test('containers and TTL nodes are removed by the leader, and only when due', as
     await new Promise((r) => setTimeout(r, 900));
     await zk.setData('/kept', 'touched');
     const touchedAt = Date.now();
-    await until('the TTL node gone', async () => (await zk.exists('/short')) === null);
+    await until('the TTL node gone', async () => (await zk.exists('/short')) === null, 10_000);
     assert.ok(Date.now() - t0 >= 800, 'not before its TTL');
     assert.ok(await zk.exists('/kept'), 'a changed TTL node lives on');
-    await until('the changed TTL node gone once its TTL passed after the change', async () => (await zk.exists('/kept')) === null);
+    await until('the changed TTL node gone once its TTL passed after the change', async () => (await zk.exists('/kept')) === null, 10_000);
     assert.ok(Date.now() - touchedAt >= 1500, 'its TTL counts from the change');
   } finally {
     await zk.close();

@@ -9,16 +9,9 @@ import { decode, encode } from '../transport/codec.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { Subjects } from '../transport/subjects.js';
 import { Cluster } from './harness/processes.js';
+import { until } from './harness/until.js';
 
 const SESSIONS = 100;
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test(`kill -9 of a session actor: its sessions resume on the other, ephemerals and watches intact`, async () => {
   const cluster = await Cluster.start({ servers: 3, sessions: 2, tick: 500 });
@@ -51,10 +44,10 @@ test(`kill -9 of a session actor: its sessions resume on the other, ephemerals a
     const zxids: number[] = [];
     for (let i = 0; i < SESSIONS; i += 2) zxids[i] = (await admin.setData(`/w/n${i}`, 'v1')).mzxid;
     await Promise.all(moved.map((i) => clients[i]!.exists('/').catch(() => undefined)));
-    await until('every moved session connected again', () => moved.every((i) => clients[i]!.sessionState === 'connected' && clients[i]!.actor !== victimId));
+    await until('every moved session connected again', () => moved.every((i) => clients[i]!.sessionState === 'connected' && clients[i]!.actor !== victimId), 20_000);
     for (let i = 1; i < SESSIONS; i += 2) zxids[i] = (await admin.setData(`/w/n${i}`, 'v1')).mzxid;
 
-    await until('every watch fired', () => [...fired.values()].every((f) => f.length >= 1));
+    await until('every watch fired', () => [...fired.values()].every((f) => f.length >= 1), 20_000);
     // Past the session timeout: nothing expired meanwhile, no event came twice.
     await new Promise((r) => setTimeout(r, 6500));
     for (let i = 0; i < SESSIONS; i++) {

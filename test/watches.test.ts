@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateMode, ZkError, type Client, type WatchEvent } from '../client/index.js';
 import { Cluster } from './harness/processes.js';
+import { until } from './harness/until.js';
 
 let cluster: Cluster;
 
@@ -16,14 +17,6 @@ test.before(async () => {
 test.after(async () => {
   await cluster?.stop();
 });
-
-async function until(what: string, cond: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('one-shot data, exists and child watches fire once, with type, path and zxid', async () => {
   const zk = await cluster.client();
@@ -40,7 +33,7 @@ test('one-shot data, exists and child watches fire once, with type, path and zxi
   await writer.create('/w1/child');
   await writer.create('/w1/child2');
   await zk.sync();
-  await until('three events', () => seen.length >= 3);
+  await until('three events', () => seen.length >= 3, 5000);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(seen.map((e) => `${e.type} ${e.path}`), ['NodeDataChanged /w1', 'NodeCreated /w1-absent', 'NodeChildrenChanged /w1']);
   assert.is(seen[0]!.zxid, stat.mzxid, 'the data event carries the zxid of the change');
@@ -62,7 +55,7 @@ test('an exists watch on a node that exists fires on its deletion; getData on a 
   await zk.delete('/w2');
   await zk.create('/w2-missing');
   await zk.sync();
-  await until('the delete event', () => seen.length >= 1);
+  await until('the delete event', () => seen.length >= 1, 5000);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(seen, ['NodeDeleted']);
   await zk.close();
@@ -81,7 +74,7 @@ test('persistent and persistent-recursive watches keep firing until removed', as
   await writer.create('/p/a');
   await writer.create('/p/a/b');
   await writer.setData('/p/a/b', 'x');
-  await until('recursive events', () => recursive.length >= 5);
+  await until('recursive events', () => recursive.length >= 5, 5000);
   assert.equal(persistent, ['NodeDataChanged /p', 'NodeDataChanged /p', 'NodeChildrenChanged /p']);
   assert.equal(recursive, ['NodeDataChanged /p', 'NodeDataChanged /p', 'NodeCreated /p/a', 'NodeCreated /p/a/b', 'NodeDataChanged /p/a/b']);
   await zk.removeWatches('/p', 'any');
@@ -140,7 +133,7 @@ test('with concurrent writers on two actors, events come in zxid order and befor
   }));
   await readerDone;
   await watcher.sync();
-  await until('every change announced', () => events.length >= writes);
+  await until('every change announced', () => events.length >= writes, 5000);
   assert.is(events.length, writes, 'each change announced once');
   assert.ok(events.every((z, i) => i === 0 || z > events[i - 1]!), 'events in zxid order');
   assert.is(violations, 0, 'no reply showed a change before its event');
@@ -155,7 +148,7 @@ test('an ephemeral node is told to its watchers when its session closes', async 
   const seen: string[] = [];
   await zk.exists('/eph-w', { watch: (e) => seen.push(e.type) });
   await owner.close();
-  await until('the deletion event', () => seen.length > 0);
+  await until('the deletion event', () => seen.length > 0, 5000);
   assert.equal(seen, ['NodeDeleted']);
   await zk.close();
 });
