@@ -11,7 +11,7 @@ import { Cluster } from './harness/processes.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { encode } from '../transport/codec.js';
 import { Subjects } from '../transport/subjects.js';
-import { until } from './harness/until.js';
+import { until } from './harness/wait.js';
 
 let cluster: Cluster;
 let zk: Client;

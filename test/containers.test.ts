@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateMode, type WatchEvent } from '../client/index.js';
 import { Cluster } from './harness/processes.js';
-import { until } from './harness/until.js';
+import { until } from './harness/wait.js';
 
 test('containers and TTL nodes are removed by the leader, and only when due', async () => {
   const cluster = await Cluster.start({ servers: 3, sessions: 1, tick: 250, serverArgs: ['--container-check', '200'] });

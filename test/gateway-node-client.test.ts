@@ -5,7 +5,8 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Cluster } from './harness/processes.js';
-import { fourLetters, startGateway, waitFor, type GatewayProc } from './gateway/gateways.js';
+import { fourLetters, startGateway, type GatewayProc } from './gateway/gateways.js';
+import { waitFor } from './harness/wait.js';
 
 // Loaded untyped: bench/compare declares only the few calls the benchmark makes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -7,7 +7,8 @@ import { readRecord } from '../transport/jute/records.js';
 import { encodeRequest, type ZkRequest } from '../transport/jute/requests.js';
 import { decodeReplyHeader, readMultiResults, type ReplyFrame } from '../transport/jute/responses.js';
 import { Cluster } from './harness/processes.js';
-import { fourLetters, startGateway, waitFor, type GatewayProc } from './gateway/gateways.js';
+import { fourLetters, startGateway, type GatewayProc } from './gateway/gateways.js';
+import { waitFor } from './harness/wait.js';
 import { RawClient } from './gateway/raw-client.js';
 
 let cluster: Cluster;

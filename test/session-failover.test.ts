@@ -9,7 +9,7 @@ import { decode, encode } from '../transport/codec.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { Subjects } from '../transport/subjects.js';
 import { Cluster } from './harness/processes.js';
-import { until } from './harness/until.js';
+import { until } from './harness/wait.js';
 
 const SESSIONS = 100;
 

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateMode, ZkError, type Client, type WatchEvent } from '../client/index.js';
 import { Cluster } from './harness/processes.js';
-import { until } from './harness/until.js';
+import { until } from './harness/wait.js';
 
 let cluster: Cluster;
 

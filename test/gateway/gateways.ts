@@ -36,17 +36,6 @@ export async function startGateway(cluster: Cluster, opts: { port?: number; tick
   return { proc, port: p, connect: `127.0.0.1:${p}` };
 }
 
-/** Polls until check() holds, or fails with what it last saw. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * Runs a program to its end (killed, with its children, past timeoutMs) and returns what it
  * printed. A process group of its own: zkCli.sh runs java as its child, the Curator recipes'

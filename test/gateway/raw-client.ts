@@ -4,7 +4,7 @@ import net from 'node:net';
 import { FrameSplitter } from '../../transport/jute/frames.js';
 import { encodeRequest, type ZkRequest } from '../../transport/jute/requests.js';
 import { decodeConnectResponse, decodeReplyHeader, encodeConnectRequest, type ConnectResponse, type ReplyFrame } from '../../transport/jute/responses.js';
-import { waitFor } from './gateways.js';
+import { waitFor } from '../harness/wait.js';
 
 /** A ZooKeeper client reduced to frames on a socket. */
 export class RawClient {
