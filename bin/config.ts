@@ -53,12 +53,20 @@ export const COMMON_HELP = `settings (flag, or env NATSZK_<FLAG>, or key in the 
   --tick MS               base time unit (default 2000)
   --max-data BYTES        largest znode data (default 1048576)
   --log-format text|json  json: one JSON object per line (default text)
-  --metrics-port PORT     serve Prometheus metrics on http://0.0.0.0:PORT/metrics`;
+  --metrics-port PORT     serve Prometheus metrics on http://0.0.0.0:PORT/metrics
+                          (0: a free port, named in the log)`;
 
 export function positiveInt(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+/** 0 asks the system for a free port. */
+function tcpPort(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name} must be a port number from 0 to 65535, got '${value}'`);
   return n;
 }
 
@@ -123,7 +131,7 @@ export function commonOptions(values: Record<string, unknown>): CommonOptions {
     tickMs: positiveInt(get('tick'), 'tick', 2000),
     maxDataBytes: positiveInt(get('max-data'), 'max-data', 1024 * 1024),
     logFormat,
-    metricsPort: metrics === undefined ? undefined : positiveInt(metrics, 'metrics-port', 0),
+    metricsPort: metrics === undefined ? undefined : tcpPort(metrics, 'metrics-port'),
     get,
   };
 }

@@ -3,6 +3,7 @@
 // Prometheus metrics over HTTP when given a port.
 
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { decode, encode } from '../transport/codec.js';
@@ -53,7 +54,8 @@ export async function observe(bus: NatsBus, subjects: Subjects, what: Observed, 
       server!.once('error', (err) => reject(new Error(`cannot serve metrics on port ${opts.metricsPort}: ${err.message}`)));
       server!.listen(opts.metricsPort, resolve);
     });
-    opts.log(`metrics on http://0.0.0.0:${opts.metricsPort}/metrics`);
+    // With --metrics-port 0 the system picks the port, so the log says which one it picked.
+    opts.log(`metrics on http://0.0.0.0:${(server.address() as AddressInfo).port}/metrics`);
   }
   return async () => {
     await stopService();

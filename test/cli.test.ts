@@ -98,6 +98,9 @@ test('usage errors exit 2 and say what is wrong', async () => {
   const missing = await runCli(['cli', 'get', '/x']);
   assert.is(missing.code, 2);
   assert.match(missing.stderr, /--nats/);
+  const port = await runCli(['session', '--nats', cluster.url, '--metrics-port', '70000']);
+  assert.is(port.code, 2);
+  assert.match(port.stderr, /--metrics-port must be a port number from 0 to 65535, got '70000'/);
   assert.is((await runCli(['--help'])).code, 0);
 });
 

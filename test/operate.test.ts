@@ -17,7 +17,9 @@ test.before(async () => {
   await zk.create('/ops', 'x');
   await zk.create('/ops/me', '', { mode: 'ephemeral' });
   await zk.getData('/ops', { watch: () => undefined });
-  await cluster.leader();
+  // Every process in, not only a quorum: these tests count the answers of all five.
+  await cluster.settled();
+  for (const p of [...cluster.servers, ...cluster.sessions]) await cluster.metricsPort(p.name);
 });
 
 test.after(async () => {
@@ -82,7 +84,7 @@ test('every process is in the NATS services API: $SRV.PING, INFO and STATS', asy
 test('Prometheus metrics: the leader\'s role, commits and follower lag; a session actor\'s latency histogram', async () => {
   for (let i = 0; i < 20; i++) await zk.create(`/ops/m${i}`);
   const leader = await cluster.leader();
-  const scrape = async (name: string) => (await fetch(`http://127.0.0.1:${cluster.metricsPorts.get(name)}/metrics`)).text();
+  const scrape = async (name: string) => (await fetch(`http://127.0.0.1:${await cluster.metricsPort(name)}/metrics`)).text();
   const server = await scrape(`server-${leader}`);
   assert.match(server, /^natszk_server_role\{[^}]*role="leader"[^}]*\} 1$/m);
   assert.match(server, /^natszk_follower_lag_transactions\{[^}]*follower="\d"[^}]*\} \d+$/m);
@@ -92,7 +94,7 @@ test('Prometheus metrics: the leader\'s role, commits and follower lag; a sessio
   const creates = Number(/^natszk_request_duration_seconds_count\{[^}]*op="create"[^}]*\} (\d+)$/m.exec(session)?.[1]);
   assert.ok(creates >= 20, `${creates} creates timed`);
   assert.match(session, /^natszk_sessions\{[^}]*\} [1-9]/m);
-  assert.is((await fetch(`http://127.0.0.1:${cluster.metricsPorts.get('server-1')}/other`)).status, 404);
+  assert.is((await fetch(`http://127.0.0.1:${await cluster.metricsPort('server-1')}/other`)).status, 404);
 });
 
 /** Which session-N process runs the actor with this id (its start-up log names it). */

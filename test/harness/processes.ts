@@ -62,7 +62,7 @@ export interface ClusterOptions {
   natsConfig?: string;
   /** how the harness itself (status, readiness, cluster.client()) authenticates to NATS */
   auth?: NatsAuth;
-  /** every process serves Prometheus metrics on a port of its own (see metricsPorts) */
+  /** every process serves Prometheus metrics on a port it picks itself (see metricsPort()) */
   metrics?: boolean;
   /** options for node itself in every natszk process (e.g. --cpu-prof for a profile) */
   nodeArgs?: string[];
@@ -76,8 +76,6 @@ export class Cluster {
   sessions: Proc[] = [];
   /** the processes of split servers, by server id */
   readonly actors = new Map<number, Record<SplitActor, Proc>>();
-  /** with `metrics`: the metrics port of each process, by name (server-1, session-0, ...) */
-  readonly metricsPorts = new Map<string, number>();
 
   private constructor(readonly nats: EmbeddedNats[], private readonly natsOptions: EmbeddedNatsOptions[], readonly dir: string, private readonly opts: Required<ClusterOptions>) {}
 
@@ -92,10 +90,6 @@ export class Cluster {
     }
     const nats = await Promise.all(natsOptions.map((o) => startEmbeddedNats(o)));
     const cluster = new Cluster(nats, natsOptions, dir, full);
-    if (full.metrics) {
-      for (let id = 1; id <= full.servers; id++) cluster.metricsPorts.set(`server-${id}`, await freePort());
-      for (let i = 0; i < full.sessions; i++) cluster.metricsPorts.set(`session-${i}`, await freePort());
-    }
     for (let id = 1; id <= full.servers; id++) {
       if (!full.split.includes(id)) {
         cluster.servers.push(cluster.spawnServer(id));
@@ -166,8 +160,8 @@ export class Cluster {
   }
 
   private spawn(name: string, args: string[], url: string): Proc {
-    const port = this.metricsPorts.get(name);
-    const metrics = port === undefined ? [] : ['--metrics-port', String(port)];
+    // Port 0: a port the harness picked could be taken by the time the process listens.
+    const metrics = this.opts.metrics ? ['--metrics-port', '0'] : [];
     const child = spawn(process.execPath, [...this.opts.nodeArgs, CLI, ...args, ...metrics, '--nats', url, '--ensemble', this.ensemble, '--tick', String(this.opts.tick)], { stdio: ['ignore', 'pipe', 'pipe'] });
     return new Proc(name, child);
   }
@@ -177,6 +171,22 @@ export class Cluster {
     await this.servers[id - 1]!.kill(signal);
     this.servers[id - 1] = this.spawnServer(id);
     await this.waitServing();
+  }
+
+  /**
+   * With `metrics`: the port process `name` (server-1, session-0, ...) serves metrics on, once
+   * it has logged it; it logs it after joining the NATS services API, so it is observable then.
+   */
+  async metricsPort(name: string, timeoutMs = 15_000): Promise<number> {
+    const proc = [...this.servers, ...this.sessions].find((p) => p.name === name);
+    if (!proc || !this.opts.metrics) throw new Error(`no process ${name} serving metrics`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const port = /metrics on http:\/\/0\.0\.0\.0:(\d+)\/metrics/.exec(proc.output)?.[1];
+      if (port !== undefined) return Number(port);
+      if (!proc.alive || Date.now() > deadline) throw new Error(`${name} never served metrics${proc.alive ? '' : ' (it exited)'}\n${this.logs()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async waitServing(timeoutMs = 30_000): Promise<void> {
