@@ -6,7 +6,7 @@ import {
   BadArgumentsError, BadVersionError, NoNodeError, NodeExistsError, NotEmptyError, OperationTimeoutError, ZkError, CreateMode,
   connect, type Client, type WatchEvent,
 } from '../client/index.js';
-import { connect as natsConnect } from 'nats';
+import { connect as natsConnect, type NatsConnection } from 'nats';
 import { Cluster } from './harness/processes.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { encode } from '../transport/codec.js';
@@ -145,8 +145,7 @@ test('calls made in one turn travel to the session actor in one message; each ge
     zk.getChildren('/batch'),
     zk.getData('/absent').catch((err: unknown) => err),
     zk.exists('/batch/x'),
-  ]);
-  await listener.close();
+  ]).finally(() => listener.close());
   assert.is(messages, 1, 'eight calls, one message');
   assert.is(Buffer.from(first.data).toString(), 'v1', 'a read sees the writes before it');
   assert.is(first.stat.version, 1, 'and none after it');
@@ -159,6 +158,15 @@ test('calls made in one turn travel to the session actor in one message; each ge
 
 test('sessions over one shared NATS connection: each its own session, ephemerals and watches; close leaves the connection to its owner', async () => {
   const nc = await natsConnect({ servers: cluster.url });
+  try {
+    await sharedConnection(nc);
+  } finally {
+    await nc.close();
+  }
+  assert.instance(await rejection(connect({ ensemble: cluster.ensemble })), BadArgumentsError, 'neither servers nor a connection');
+});
+
+async function sharedConnection(nc: NatsConnection): Promise<void> {
   const own = { connection: nc, ensemble: cluster.ensemble };
   const [a, b] = [await connect(own), await connect(own)];
   assert.is.not(a.sessionId, b.sessionId);
@@ -186,9 +194,7 @@ test('sessions over one shared NATS connection: each its own session, ephemerals
   assert.is(await c.exists('/shared-b'), null, 'b\'s ephemeral node went when b closed');
   await c.close();
   assert.not.ok(nc.isClosed());
-  await nc.close();
-  assert.instance(await rejection(connect({ ensemble: cluster.ensemble })), BadArgumentsError, 'neither servers nor a connection');
-});
+}
 
 test('a closed client refuses calls with SESSIONEXPIRED', async () => {
   const c = await cluster.client();

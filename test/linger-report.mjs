@@ -20,14 +20,40 @@ function peerOf(fd) {
   }
 }
 
+// A timer holds the process without naming its owner, so where each long or repeating timer
+// was set is kept (a stack captured now is formatted only if it is ever read). A NATS
+// connection nobody closed shows up here too: once its server is gone it retries on a timer.
+const timers = new Set();
+for (const [name, repeats] of [['setTimeout', false], ['setInterval', true]]) {
+  const set = globalThis[name];
+  globalThis[name] = function (fn, ms, ...args) {
+    const timer = set.call(this, fn, ms, ...args);
+    if (repeats || ms >= 200) {
+      const site = {};
+      Error.captureStackTrace(site, globalThis[name]);
+      timers.add({ timer, site });
+      if (timers.size % 1000 === 0) for (const t of timers) if (t.timer._destroyed) timers.delete(t);
+    }
+    return timer;
+  };
+}
+
+function pendingTimers() {
+  return [...timers].filter((t) => !t.timer._destroyed && t.timer.hasRef()).map((t) => {
+    const where = t.site.stack.split('\n').slice(1).map((l) => l.trim()).filter((l) => !l.includes('node:internal')).slice(0, 6).join(' <- ');
+    return `Timeout ${t.timer._repeat ? 'every' : 'after'} ${t.timer._idleTimeout} ms, set ${where}`;
+  });
+}
+
 process.on('SIGUSR2', () => {
   const lines = process._getActiveHandles().map((h) => {
     const name = h.constructor?.name ?? typeof h;
     if (h.spawnargs) return `${name} pid ${h.pid}: ${h.spawnargs.join(' ').slice(0, 200)}`;
     if (h.remotePort) return `${name} to ${h.remoteAddress}:${h.remotePort} (local port ${h.localPort})`;
+    if (h._handle?.fd === 1 || h._handle?.fd === 2) return null; // the runner reads these
     if (h._handle?.constructor?.name === 'Pipe') return `${name} on a pipe, fd ${h._handle.fd}: ${peerOf(h._handle.fd)}`;
     if (h._onTimeout) return `${name} every/after ${h._idleTimeout} ms: ${String(h._onTimeout).slice(0, 160).replace(/\s+/g, ' ')}`;
     return name;
-  });
+  }).filter((l) => l !== null).concat(pendingTimers());
   process.stderr.write(`what keeps the tests' process alive (${process.getActiveResourcesInfo().join(', ')}):\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
 });
