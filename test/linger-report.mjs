@@ -1,6 +1,7 @@
 // Loaded into the test process by test/run.mjs: when the tests are done but the process stays,
 // the runner sends SIGUSR2 and this says what holds it open (a leaked child, socket or timer),
 // so the leak can be found rather than only counted.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 
@@ -20,6 +21,25 @@ function peerOf(fd) {
   }
 }
 
+// Which test is running, from what uvu prints: a file's name, then a mark as each test ends.
+// Entered into the async context of uvu's runner, it follows everything a test starts, so a
+// NATS connection a test never closed still names that test from its reconnect timers.
+const runningTest = new AsyncLocalStorage();
+let file = 'before any test file';
+let ended = 0;
+const write = process.stdout.write;
+process.stdout.write = function (chunk, ...rest) {
+  const text = String(chunk);
+  const named = /(\S+\.test\.m?js)/.exec(text)?.[1];
+  if (named) {
+    file = named;
+    ended = 0;
+  }
+  ended += (text.match(/[•✘]/g) ?? []).length;
+  runningTest.enterWith(`${file}, test ${ended + 1} or the hooks around it`);
+  return write.call(this, chunk, ...rest);
+};
+
 // A timer holds the process without naming its owner, so where each long or repeating timer
 // was set is kept (a stack captured now is formatted only if it is ever read). A NATS
 // connection nobody closed shows up here too: once its server is gone it retries on a timer.
@@ -31,7 +51,7 @@ for (const [name, repeats] of [['setTimeout', false], ['setInterval', true]]) {
     if (repeats || ms >= 200) {
       const site = {};
       Error.captureStackTrace(site, globalThis[name]);
-      timers.add({ timer, site });
+      timers.add({ timer, site, test: runningTest.getStore() });
       if (timers.size % 1000 === 0) for (const t of timers) if (t.timer._destroyed) timers.delete(t);
     }
     return timer;
@@ -41,7 +61,7 @@ for (const [name, repeats] of [['setTimeout', false], ['setInterval', true]]) {
 function pendingTimers() {
   return [...timers].filter((t) => !t.timer._destroyed && t.timer.hasRef()).map((t) => {
     const where = t.site.stack.split('\n').slice(1).map((l) => l.trim()).filter((l) => !l.includes('node:internal')).slice(0, 6).join(' <- ');
-    return `Timeout ${t.timer._repeat ? 'every' : 'after'} ${t.timer._idleTimeout} ms, set ${where}`;
+    return `Timeout ${t.timer._repeat ? 'every' : 'after'} ${t.timer._idleTimeout} ms, started by ${t.test ?? 'no test'}; set ${where}`;
   });
 }
 
