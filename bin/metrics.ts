@@ -31,6 +31,13 @@ export function serverMetrics(server: VotingServer): (registry: Registry) => voi
         counted = server.committedCount;
       },
     });
+    // ZooKeeper's fsynctime, as two counters: rate(seconds) / rate(flushes) is the disk's time per flush.
+    const flushCounter = (name: string, help: string, read: () => number) => {
+      let reported = 0;
+      new Counter({ name, help, registers: [registry], collect() { const now = read(); this.inc(now - reported); reported = now; } });
+    };
+    flushCounter('natszk_log_flushes_total', 'durable commits of the transaction log (each waits for the disk; one carries every append of a turn)', () => server.store.logFlushes.count);
+    flushCounter('natszk_log_flush_seconds_total', 'time spent in durable commits of the transaction log', () => server.store.logFlushes.seconds);
     new Gauge({
       name: 'natszk_follower_lag_transactions', help: 'on the leader: transactions each follower has not yet acknowledged', labelNames: ['follower'], registers: [registry],
       collect() {

@@ -26,6 +26,7 @@ export class ServerStore implements Store {
   private appends: { entries: LogEntry[]; resolve: () => void; reject: (err: Error) => void }[] = [];
   /** Commit point known in memory; it rides along with the next write rather than costing an fsync of its own. */
   private committed = 0;
+  readonly logFlushes = { count: 0, seconds: 0 };
 
   private constructor(
     private readonly env: RootDatabase,
@@ -125,6 +126,7 @@ export class ServerStore implements Store {
   private commitAppends(): void {
     const appends = this.appends;
     this.appends = [];
+    const started = performance.now();
     try {
       this.env.transactionSync(() => {
         this.checkFence();
@@ -135,6 +137,8 @@ export class ServerStore implements Store {
       for (const a of appends) a.reject(err as Error);
       return;
     }
+    this.logFlushes.count++;
+    this.logFlushes.seconds += (performance.now() - started) / 1000;
     for (const a of appends) a.resolve();
   }
 

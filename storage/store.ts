@@ -31,6 +31,8 @@ export interface Store {
   noteCommitted(zxid: number): void;
 
   appendLog(entries: LogEntry[]): Promise<void>;
+  /** The log's durable commits so far (each waits for the disk) and the seconds they took. */
+  readonly logFlushes: { count: number; seconds: number };
   truncateLogAfter(zxid: number): Promise<void>;
   lastLoggedZxid(): number;
   firstLoggedZxid(): number;

@@ -90,6 +90,11 @@ test('Prometheus metrics: the leader\'s role, commits and follower lag; a sessio
   assert.match(server, /^natszk_follower_lag_transactions\{[^}]*follower="\d"[^}]*\} \d+$/m);
   const commits = Number(/^natszk_commits_total\{[^}]*\} (\d+)$/m.exec(server)?.[1]);
   assert.ok(commits >= 20, `${commits} commits`);
+  // One create after another: each waited for its own flush of the leader's log.
+  const flushes = Number(/^natszk_log_flushes_total\{[^}]*\} (\d+)$/m.exec(server)?.[1]);
+  const flushSeconds = Number(/^natszk_log_flush_seconds_total\{[^}]*\} ([\d.e-]+)$/m.exec(server)?.[1]);
+  assert.ok(flushes >= 20, `${flushes} log flushes`);
+  assert.ok(flushSeconds > 0 && flushSeconds / flushes < 1, `${flushSeconds} s over ${flushes} flushes`);
   const session = await scrape(zk.actor === undefined ? 'session-0' : await sessionProcOf(zk.actor));
   const creates = Number(/^natszk_request_duration_seconds_count\{[^}]*op="create"[^}]*\} (\d+)$/m.exec(session)?.[1]);
   assert.ok(creates >= 20, `${creates} creates timed`);

@@ -72,8 +72,12 @@ export class MemStore implements Store {
     if (this.committed > (this.disk.meta.get('lastCommittedZxid') ?? 0)) this.disk.meta.set('lastCommittedZxid', this.committed);
   }
 
+  /** Counted as the real store counts them; the simulated disk takes no time. */
+  readonly logFlushes = { count: 0, seconds: 0 };
+
   appendLog(entries: LogEntry[]): Promise<void> {
     this.lastQueued = extendLog(this.lastQueued, entries);
+    this.logFlushes.count++;
     const encoded = entries.map((e) => [e.zxid, encode(e)] as [number, Uint8Array]);
     return this.write(() => this.disk.log.push(...encoded));
   }
