@@ -1,11 +1,14 @@
 // What the parts a natszk write is made of cost on this machine, each alone: one NATS request
 // and reply between two Node processes through a nats-server (natszk's own Bus on both ends,
 // as its actors and client use it), the same exchange over a plain
-// TCP connection (what ZooKeeper's servers and clients use), and one durable LMDB commit.
-// CPU is counted in every process involved. Run: npm run bench:floor   (options: --count N)
+// TCP connection (what ZooKeeper's servers and clients use), one durable LMDB commit and one
+// append + fdatasync to a preallocated file (how ZooKeeper's transaction log flushes). Then a
+// natszk ensemble's writes, counted: NATS messages and log flushes per write and the CPU they
+// cost, against what those parts alone cost. CPU is counted in every process involved.
+// Run: npm run bench:floor   (options: --count N, --seconds S for the ensemble's writes)
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, fdatasyncSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { open } from 'lmdb';
 import { freePort, startEmbeddedNats } from '../deploy/local/embedded-nats.js';
 import { NatsBus } from '../transport/nats-bus.js';
+import { countWrite, type WriteCount } from './write-parts.js';
 import { cpuMs, ownCpuMs } from './cpu.js';
 import { percentile, progress } from './load.js';
 
@@ -61,14 +65,17 @@ async function exchanges(concurrency: number, count: number, send: (c: number) =
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: 'string' } } });
+  const { values } = parseArgs({ options: { count: { type: 'string' }, seconds: { type: 'string' } } });
   const COUNT = Number(values.count ?? 5000);
+  const SECONDS = Number(values.seconds ?? 4);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-floor-'));
   const rows: string[] = [];
   const row = (what: string, c: number, cost: Cost) => {
-    const total = Object.values(cost.perOp).reduce((a, b) => a + b, 0);
-    rows.push(`| ${what} | ${c} | ${cost.p50.toFixed(3)} | ${Object.entries(cost.perOp).map(([n, v]) => `${n} ${v.toFixed(0)}`).join(', ')} | ${total.toFixed(0)} |`);
+    rows.push(`| ${what} | ${c} | ${cost.p50.toFixed(3)} | ${Object.entries(cost.perOp).map(([n, v]) => `${n} ${v.toFixed(0)}`).join(', ')} | ${cpuOf(cost).toFixed(0)} |`);
   };
+  /** CPU µs of one part alone: a NATS or TCP message (half an exchange) by concurrency, a flush of each kind. */
+  const units = { natsMessage: {} as Record<number, number>, tcpMessage: {} as Record<number, number>, lmdbFlush: 0, appendFlush: 0 };
+  const writes: WriteCount[] = [];
   const nats = await startEmbeddedNats({ dir: path.join(dir, 'nats'), quiet: true });
   const children: ChildProcess[] = [];
   try {
@@ -77,7 +84,9 @@ async function main(): Promise<void> {
     children.push(natsEcho);
     for (const c of [1, 16]) {
       const buses = await Promise.all(Array.from({ length: c }, () => NatsBus.connect({ servers: nats.url })));
-      row('NATS request/reply (Node ↔ nats-server ↔ Node)', c, await exchanges(c, COUNT, (i) => buses[i]!.request('echo', PAYLOAD, 5000), { echo: natsEcho.pid!, 'nats-server': nats.pid }));
+      const cost = await exchanges(c, COUNT, (i) => buses[i]!.request('echo', PAYLOAD, 5000), { echo: natsEcho.pid!, 'nats-server': nats.pid });
+      row('NATS request/reply (Node ↔ nats-server ↔ Node)', c, cost);
+      units.natsMessage[c] = cpuOf(cost) / 2;
       for (const bus of buses) await bus.close();
     }
 
@@ -91,7 +100,9 @@ async function main(): Promise<void> {
         s.setNoDelay(true);
       })));
       const send = (i: number) => new Promise<void>((resolve) => { sockets[i]!.once('data', () => resolve()); sockets[i]!.write(PAYLOAD); });
-      row('TCP request/reply (Node ↔ Node)', c, await exchanges(c, COUNT, send, { echo: tcpEcho.pid! }));
+      const cost = await exchanges(c, COUNT, send, { echo: tcpEcho.pid! });
+      row('TCP request/reply (Node ↔ Node)', c, cost);
+      units.tcpMessage[c] = cpuOf(cost) / 2;
       for (const s of sockets) s.destroy();
     }
 
@@ -100,8 +111,21 @@ async function main(): Promise<void> {
     const log = env.openDB<Uint8Array, number>({ name: 'log', encoding: 'binary' });
     const entry = new Uint8Array(300).fill(1);
     let key = 0;
-    row('durable LMDB commit (transactionSync, fsync)', 1, await exchanges(1, COUNT / 5, async () => env.transactionSync(() => log.put(++key, entry)), {}));
+    const commit = await exchanges(1, COUNT / 5, async () => env.transactionSync(() => log.put(++key, entry)), {});
+    row('durable LMDB commit (transactionSync: data pages, fdatasync, then the meta page, flushed)', 1, commit);
     await env.close();
+
+    progress(`appends + fdatasync of one 300-byte entry to a preallocated file, ${COUNT / 5} of them`);
+    const fd = openSync(path.join(dir, 'txnlog'), 'w+');
+    ftruncateSync(fd, 64 << 20);
+    let offset = 0;
+    const append = await exchanges(1, COUNT / 5, async () => { writeSync(fd, entry, 0, entry.length, offset); offset += entry.length; fdatasyncSync(fd); }, {});
+    row('append + fdatasync, preallocated file (ZooKeeper\'s transaction log)', 1, append);
+    closeSync(fd);
+    units.lmdbFlush = cpuOf(commit);
+    units.appendFlush = cpuOf(append);
+    for (const c of children.splice(0)) c.kill();
+    for (const c of [1, 16]) writes.push(await countWrite(c, SECONDS));
   } finally {
     for (const c of children) c.kill();
     await nats.stop();
@@ -113,7 +137,21 @@ async function main(): Promise<void> {
   console.log('| exchange | conc. | p50 ms | CPU µs per exchange, by process | CPU µs in all |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(r);
+  console.log('');
+  console.log('A natszk create (3 voting servers, 1 session actor, natszk\'s own client, a call in flight per client): NATS messages and log flushes per write, counted by a NATS subscriber to every subject and by the servers\' metrics; CPU of every process (servers, session actor, nats-server, load generator)');
+  console.log('');
+  console.log('| conc. | writes/s | NATS messages per write | log flushes per write | CPU µs per write, measured | its messages and flushes alone, at the prices above | the same parts as TCP messages and appends |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const w of writes) {
+    const messages = Object.values(w.messagesPerWrite).reduce((a, b) => a + b, 0);
+    const natsPrice = units.natsMessage[w.concurrency]!;
+    const tcpPrice = units.tcpMessage[w.concurrency]!;
+    const parts = Object.entries(w.messagesPerWrite).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+    console.log(`| ${w.concurrency} | ${Math.round(w.writesPerSecond)} | ${messages.toFixed(2)} (${parts}) | ${w.flushesPerWrite.toFixed(2)} | ${w.cpuMicrosPerWrite.toFixed(0)} | ${(messages * natsPrice + w.flushesPerWrite * units.lmdbFlush).toFixed(0)} | ${(messages * tcpPrice + w.flushesPerWrite * units.appendFlush).toFixed(0)} |`);
+  }
 }
+
+const cpuOf = (cost: Cost) => Object.values(cost.perOp).reduce((a, b) => a + b, 0);
 
 const role = process.argv[2];
 if (role?.startsWith('echo-')) await echo(role, process.argv[3]!);
