@@ -43,7 +43,7 @@ export async function countWrite(concurrency: number, seconds: number): Promise<
       return total;
     };
     const pids = [...cluster.servers, ...cluster.sessions].map((p) => p.child.pid!).concat(cluster.nats.map((n) => n.pid));
-    await measure(concurrency, 1, create('warm'));
+    await measure(concurrency, 2, create('warm'));
 
     const flushesBefore = await flushes();
     const cpuBefore = cpuMs(pids) + ownCpuMs();
