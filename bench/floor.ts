@@ -138,16 +138,16 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   console.log('');
-  console.log('A natszk create (3 voting servers, 1 session actor, natszk\'s own client, a call in flight per client): NATS messages and log flushes per write, counted by a NATS subscriber to every subject and by the servers\' metrics; CPU of every process (servers, session actor, nats-server, load generator)');
+  console.log('A natszk create (3 voting servers, 1 session actor, natszk\'s own client, a call in flight per client): NATS messages and log flushes per write, counted by a NATS subscriber to every subject and by the servers\' metrics (with the time a flush took, three servers flushing on one disk); CPU of every process (servers, session actor, nats-server, load generator)');
   console.log('');
-  console.log('| conc. | writes/s | NATS messages per write | log flushes per write | CPU µs per write, measured | its messages and flushes alone, at the prices above | the same parts as TCP messages and appends |');
+  console.log('| conc. | writes/s | NATS messages per write | log flushes per write (ms each) | CPU µs per write, measured | its messages and flushes alone, at the prices above | the same parts as TCP messages and appends |');
   console.log('|---|---|---|---|---|---|---|');
   for (const w of writes) {
     const messages = Object.values(w.messagesPerWrite).reduce((a, b) => a + b, 0);
     const natsPrice = units.natsMessage[w.concurrency]!;
     const tcpPrice = units.tcpMessage[w.concurrency]!;
     const parts = Object.entries(w.messagesPerWrite).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
-    console.log(`| ${w.concurrency} | ${Math.round(w.writesPerSecond)} | ${messages.toFixed(2)} (${parts}) | ${w.flushesPerWrite.toFixed(2)} | ${w.cpuMicrosPerWrite.toFixed(0)} | ${(messages * natsPrice + w.flushesPerWrite * units.lmdbFlush).toFixed(0)} | ${(messages * tcpPrice + w.flushesPerWrite * units.appendFlush).toFixed(0)} |`);
+    console.log(`| ${w.concurrency} | ${Math.round(w.writesPerSecond)} | ${messages.toFixed(2)} (${parts}) | ${w.flushesPerWrite.toFixed(2)} (${w.flushMs.toFixed(2)}) | ${w.cpuMicrosPerWrite.toFixed(0)} | ${(messages * natsPrice + w.flushesPerWrite * units.lmdbFlush).toFixed(0)} | ${(messages * tcpPrice + w.flushesPerWrite * units.appendFlush).toFixed(0)} |`);
   }
 }
 

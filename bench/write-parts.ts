@@ -13,8 +13,12 @@ export interface WriteCount {
   /** by hop: client ↔ session actor, session actor → leader, leader ↔ followers, committed stream, replies */
   messagesPerWrite: Record<string, number>;
   flushesPerWrite: number;
+  /** ms a flush took on average, the three servers flushing on one disk under this load */
+  flushMs: number;
   cpuMicrosPerWrite: number;
 }
+
+const HOPS = ['to session actor', 'to leader', 'leader ↔ followers', 'committed stream', 'replies'] as const;
 
 /** Which hop of a write a subject is (the reply inboxes carry both the session actor's and the leader's answers). */
 function hop(subject: string): string {
@@ -34,13 +38,16 @@ export async function countWrite(concurrency: number, seconds: number): Promise<
     const clients = await Promise.all(Array.from({ length: concurrency }, () => cluster.client()));
     const value = new Uint8Array(32).fill(120);
     const create = (tag: string) => (w: number, i: number) => clients[w]!.create(`/${tag}-${w}-${i}`, value);
+    /** every server's log flushes and the seconds they took, summed */
     const flushes = async () => {
-      let total = 0;
+      let count = 0;
+      let seconds = 0;
       for (const s of cluster.servers) {
         const text = await (await fetch(`http://127.0.0.1:${await cluster.metricsPort(s.name)}/metrics`)).text();
-        total += Number(/^natszk_log_flushes_total\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? NaN);
+        count += Number(/^natszk_log_flushes_total\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? NaN);
+        seconds += Number(/^natszk_log_flush_seconds_total\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? NaN);
       }
-      return total;
+      return { count, seconds };
     };
     const pids = [...cluster.servers, ...cluster.sessions].map((p) => p.child.pid!).concat(cluster.nats.map((n) => n.pid));
     await measure(concurrency, 2, create('warm'));
@@ -49,7 +56,8 @@ export async function countWrite(concurrency: number, seconds: number): Promise<
     const cpuBefore = cpuMs(pids) + ownCpuMs();
     const timed = await measure(concurrency, seconds, create('timed'));
     const cpu = cpuMs(pids) + ownCpuMs() - cpuBefore;
-    const flushed = (await flushes()) - flushesBefore;
+    const flushesAfter = await flushes();
+    const flushed = flushesAfter.count - flushesBefore.count;
 
     const tap = await natsConnect({ servers: cluster.url });
     const messages: Record<string, number> = {};
@@ -63,8 +71,9 @@ export async function countWrite(concurrency: number, seconds: number): Promise<
     return {
       concurrency,
       writesPerSecond: timed.opsPerSecond,
-      messagesPerWrite: Object.fromEntries(Object.entries(messages).filter(([k]) => k !== 'other').map(([k, n]) => [k, n / counted.count])),
+      messagesPerWrite: Object.fromEntries(HOPS.map((h) => [h, (messages[h] ?? 0) / counted.count])),
       flushesPerWrite: flushed / timed.count,
+      flushMs: ((flushesAfter.seconds - flushesBefore.seconds) * 1000) / flushed,
       cpuMicrosPerWrite: (cpu * 1000) / timed.count,
     };
   } finally {
