@@ -72,7 +72,7 @@ export class MemStore implements Store {
     if (this.committed > (this.disk.meta.get('lastCommittedZxid') ?? 0)) this.disk.meta.set('lastCommittedZxid', this.committed);
   }
 
-  /** Counted as the real store counts them; the simulated disk takes no time. */
+  /** One per append here (the real store counts one per turn, which may carry several); the simulated disk takes no time. */
   readonly logFlushes = { count: 0, seconds: 0 };
 
   appendLog(entries: LogEntry[]): Promise<void> {
