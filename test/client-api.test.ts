@@ -7,6 +7,11 @@ import {
   connect, type Client, type WatchEvent,
 } from '../client/index.js';
 import { connect as natsConnect, type NatsConnection } from 'nats';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedNats } from '../deploy/local/embedded-nats.js';
 import { Cluster } from './harness/processes.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { encode } from '../transport/codec.js';
@@ -201,6 +206,39 @@ test('a closed client refuses calls with SESSIONEXPIRED', async () => {
   await c.close();
   const err = await rejection(c.exists('/'));
   assert.is((err as ZkError).codeName, 'SESSIONEXPIRED');
+});
+
+// A program of its own, so that what its client leaves behind shows as a process that never exits.
+const CLOSE_WHEN_TOLD = `
+const { connect } = await import(process.argv[1]);
+const zk = await connect({ servers: process.argv[2], sessionless: true });
+process.stdout.write('connected\\n');
+process.stdin.once('data', async () => {
+  process.stdin.destroy();
+  const started = performance.now();
+  await zk.close();
+  process.stdout.write('closed in ' + Math.round(performance.now() - started) + ' ms\\n');
+});`;
+
+test('close() while the NATS server is away returns, and leaves nothing that keeps the program from exiting', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-close-'));
+  const nats = await startEmbeddedNats({ dir, quiet: true });
+  const program = spawn(process.execPath, ['--input-type=module', '-e', CLOSE_WHEN_TOLD, new URL('../client/index.js', import.meta.url).href, nats.url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  program.stdout.on('data', (d) => { out += d; });
+  const exited = new Promise<number | null>((resolve) => program.once('exit', resolve));
+  try {
+    await until('the program connected', () => out.includes('connected'), 10_000);
+    await nats.stop();
+    program.stdin.end('close\n');
+    await until('close() returned', () => out.includes('closed in'), 5_000);
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running 5 s after close() returned'), 5_000))]);
+    assert.is(code, 0, out);
+  } finally {
+    program.kill('SIGKILL');
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

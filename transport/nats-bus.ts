@@ -52,6 +52,9 @@ export function authOptions(auth: NatsAuth = {}): Partial<ConnectionOptions> {
   return out;
 }
 
+/** How long close() lets the connection drain what it holds before it closes it anyway. */
+const DRAIN_MS = 1000;
+
 export class NatsBus implements Bus {
   /**
    * Publishes made in one turn of the event loop, sent together: the NATS client writes to its
@@ -224,6 +227,16 @@ export class NatsBus implements Bus {
       await this.nc.flush().catch(() => undefined);
       return;
     }
-    await this.nc.drain().catch(() => this.nc.close());
+    // nats.js's drain() waits for the server to answer its flush, which never comes while the
+    // server is away; and when the connection drops mid-drain it resolves without closing,
+    // leaving the connection to reconnect forever (and its process unable to exit). So the
+    // drain gets DRAIN_MS, and the connection is closed whatever it did.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.nc.drain().catch(() => undefined),
+      new Promise<void>((resolve) => { timer = setTimeout(resolve, DRAIN_MS); }),
+    ]);
+    clearTimeout(timer);
+    await this.nc.close();
   }
 }
