@@ -208,28 +208,37 @@ test('a closed client refuses calls with SESSIONEXPIRED', async () => {
   assert.is((err as ZkError).codeName, 'SESSIONEXPIRED');
 });
 
-// A program of its own, so that what its client leaves behind shows as a process that never exits.
+// A program of its own, so that what its client leaves behind shows as a process that never
+// exits: one client on a connection of its own, one on a connection the program shares.
 const CLOSE_WHEN_TOLD = `
 const { connect } = await import(process.argv[1]);
-const zk = await connect({ servers: process.argv[2], sessionless: true });
+const { connect: natsConnect } = await import(process.argv[2]);
+const own = await connect({ servers: process.argv[3], sessionless: true });
+const shared = await natsConnect({ servers: process.argv[3], maxReconnectAttempts: -1 });
+const onShared = await connect({ connection: shared, sessionless: true });
 process.stdout.write('connected\\n');
+(async () => { for await (const s of shared.status()) if (s.type === 'disconnect') process.stdout.write('disconnected\\n'); })();
 process.stdin.once('data', async () => {
   process.stdin.destroy();
   const started = performance.now();
-  await zk.close();
+  await own.close();
+  await onShared.close();
+  await shared.close();
   process.stdout.write('closed in ' + Math.round(performance.now() - started) + ' ms\\n');
 });`;
 
 test('close() while the NATS server is away returns, and leaves nothing that keeps the program from exiting', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-close-'));
   const nats = await startEmbeddedNats({ dir, quiet: true });
-  const program = spawn(process.execPath, ['--input-type=module', '-e', CLOSE_WHEN_TOLD, new URL('../client/index.js', import.meta.url).href, nats.url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const modules = [new URL('../client/index.js', import.meta.url).href, import.meta.resolve('nats')];
+  const program = spawn(process.execPath, ['--input-type=module', '-e', CLOSE_WHEN_TOLD, ...modules, nats.url], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   program.stdout.on('data', (d) => { out += d; });
   const exited = new Promise<number | null>((resolve) => program.once('exit', resolve));
   try {
     await until('the program connected', () => out.includes('connected'), 10_000);
     await nats.stop();
+    await until('the program saw its server go', () => out.includes('disconnected'), 5_000);
     program.stdin.end('close\n');
     await until('close() returned', () => out.includes('closed in'), 5_000);
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running 5 s after close() returned'), 5_000))]);

@@ -55,6 +55,13 @@ export function authOptions(auth: NatsAuth = {}): Partial<ConnectionOptions> {
 /** How long close() lets the connection drain what it holds before it closes it anyway. */
 const DRAIN_MS = 1000;
 
+/** Waits for p to settle, at most DRAIN_MS; its failure is of no interest to a closing bus. */
+async function withinDrainTime(p: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p.catch(() => undefined), new Promise<void>((resolve) => { timer = setTimeout(resolve, DRAIN_MS); })]);
+  clearTimeout(timer);
+}
+
 export class NatsBus implements Bus {
   /**
    * Publishes made in one turn of the event loop, sent together: the NATS client writes to its
@@ -223,20 +230,17 @@ export class NatsBus implements Bus {
     if (!this.ownsConnection) {
       for (const sub of this.subscriptions) sub.unsubscribe();
       this.subscriptions.clear();
-      // What close() flushed is on its way before close() returns, as with a connection of our own.
-      await this.nc.flush().catch(() => undefined);
+      // What close() flushed is on its way before close() returns, as with a connection of our
+      // own, unless the server does not answer within a drain's time.
+      await withinDrainTime(this.nc.flush());
       return;
     }
-    // nats.js's drain() waits for the server to answer its flush, which never comes while the
-    // server is away; and when the connection drops mid-drain it resolves without closing,
-    // leaving the connection to reconnect forever (and its process unable to exit). So the
-    // drain gets DRAIN_MS, and the connection is closed whatever it did.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.nc.drain().catch(() => undefined),
-      new Promise<void>((resolve) => { timer = setTimeout(resolve, DRAIN_MS); }),
-    ]);
-    clearTimeout(timer);
+    // When nats.js's drain() cannot flush (the server is away: its next reconnect attempt fails
+    // the flush) it swallows the failure and resolves without closing, leaving the connection
+    // to reconnect forever and its process unable to exit; and a server that is there but does
+    // not answer holds a drain until pings time out. So the drain gets DRAIN_MS, and the
+    // connection is closed whatever it did.
+    await withinDrainTime(this.nc.drain());
     await this.nc.close();
   }
 }
