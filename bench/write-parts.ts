@@ -43,7 +43,7 @@ export async function countWrite(concurrency: number, seconds: number): Promise<
       let count = 0;
       let seconds = 0;
       for (const s of cluster.servers) {
-        const text = await (await fetch(`http://127.0.0.1:${await cluster.metricsPort(s.name)}/metrics`)).text();
+        const text = await cluster.scrapeMetrics(s.name);
         count += Number(/^natszk_log_flushes_total\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? NaN);
         seconds += Number(/^natszk_log_flush_seconds_total\{[^}]*\} (\S+)$/m.exec(text)?.[1] ?? NaN);
       }

@@ -23,21 +23,15 @@ export function serverMetrics(server: VotingServer): (registry: Registry) => voi
     gauge('natszk_znodes', 'znodes in the tree', () => server.tree.nodeCount);
     gauge('natszk_global_sessions', 'sessions the ensemble knows', () => server.tree.sessions.size);
     gauge('natszk_snapshot_bytes', 'size of the newest snapshot', () => server.store.latestSnapshot()?.bytes ?? 0);
-    let counted = 0;
-    new Counter({
-      name: 'natszk_commits_total', help: 'transactions committed here (rate() of it is the commit rate)', registers: [registry],
-      collect() {
-        this.inc(server.committedCount - counted);
-        counted = server.committedCount;
-      },
-    });
-    // ZooKeeper's fsynctime, as two counters: rate(seconds) / rate(flushes) is the disk's time per flush.
-    const flushCounter = (name: string, help: string, read: () => number) => {
+    // Counters of what the server counts itself: each scrape adds what it counted since the last.
+    const counter = (name: string, help: string, read: () => number) => {
       let reported = 0;
       new Counter({ name, help, registers: [registry], collect() { const now = read(); this.inc(now - reported); reported = now; } });
     };
-    flushCounter('natszk_log_flushes_total', 'durable commits of the transaction log (each waits for the disk; one carries every append of a turn)', () => server.store.logFlushes.count);
-    flushCounter('natszk_log_flush_seconds_total', 'time spent in durable commits of the transaction log', () => server.store.logFlushes.seconds);
+    counter('natszk_commits_total', 'transactions committed here (rate() of it is the commit rate)', () => server.committedCount);
+    // ZooKeeper's fsynctime, as two counters: rate(seconds) / rate(flushes) is the disk's time per flush.
+    counter('natszk_log_flushes_total', 'durable commits of the transaction log (each waits for the disk; one carries every append of a turn)', () => server.store.logFlushes.count);
+    counter('natszk_log_flush_seconds_total', 'time spent in durable commits of the transaction log', () => server.store.logFlushes.seconds);
     new Gauge({
       name: 'natszk_follower_lag_transactions', help: 'on the leader: transactions each follower has not yet acknowledged', labelNames: ['follower'], registers: [registry],
       collect() {

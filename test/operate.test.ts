@@ -84,8 +84,7 @@ test('every process is in the NATS services API: $SRV.PING, INFO and STATS', asy
 test('Prometheus metrics: the leader\'s role, commits and follower lag; a session actor\'s latency histogram', async () => {
   for (let i = 0; i < 20; i++) await zk.create(`/ops/m${i}`);
   const leader = await cluster.leader();
-  const scrape = async (name: string) => (await fetch(`http://127.0.0.1:${await cluster.metricsPort(name)}/metrics`)).text();
-  const server = await scrape(`server-${leader}`);
+  const server = await cluster.scrapeMetrics(`server-${leader}`);
   assert.match(server, /^natszk_server_role\{[^}]*role="leader"[^}]*\} 1$/m);
   assert.match(server, /^natszk_follower_lag_transactions\{[^}]*follower="\d"[^}]*\} \d+$/m);
   const commits = Number(/^natszk_commits_total\{[^}]*\} (\d+)$/m.exec(server)?.[1]);
@@ -95,7 +94,7 @@ test('Prometheus metrics: the leader\'s role, commits and follower lag; a sessio
   const flushSeconds = Number(/^natszk_log_flush_seconds_total\{[^}]*\} ([\d.e-]+)$/m.exec(server)?.[1]);
   assert.ok(flushes >= 20, `${flushes} log flushes`);
   assert.ok(flushSeconds > 0 && flushSeconds / flushes < 1, `${flushSeconds} s over ${flushes} flushes`);
-  const session = await scrape(zk.actor === undefined ? 'session-0' : await sessionProcOf(zk.actor));
+  const session = await cluster.scrapeMetrics(zk.actor === undefined ? 'session-0' : await sessionProcOf(zk.actor));
   const creates = Number(/^natszk_request_duration_seconds_count\{[^}]*op="create"[^}]*\} (\d+)$/m.exec(session)?.[1]);
   assert.ok(creates >= 20, `${creates} creates timed`);
   assert.match(session, /^natszk_sessions\{[^}]*\} [1-9]/m);
