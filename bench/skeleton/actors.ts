@@ -5,13 +5,17 @@
 // leader's log and one follower's hold it). What it leaves out is everything natszk decides:
 // validation, sessions, the tree, Zab's phases, watches, stats. Its throughput beside
 // ZooKeeper's is what this architecture allows on a machine before natszk does any work.
-// Run as a child of bench/skeleton/main.ts: node actors.js <role> <nats url> <dir> [sid]
+// Run as a child of bench/skeleton/system.ts: node actors.js <role> <nats url> <dir> <sid> <log>
+// (role: session, leader, follower, or session+leader for a session actor in the leader's
+// process; log: see logs.ts).
 
+import type { BusMessage } from '../../transport/bus.js';
 import { NatsBus } from '../../transport/nats-bus.js';
 import { decode, encode, encodeOnce } from '../../transport/codec.js';
-import { ServerStore } from '../../storage/lmdb-store.js';
 import type { LogEntry } from '../../storage/txn.js';
+import { openLog, type LogKind, type SkeletonLog } from './logs.js';
 
+/** The skeleton's own subjects, on its own nats-server: nothing of natszk's hears them. */
 export const SUBJECTS = {
   session: 'skeleton.session',
   write: 'skeleton.write',
@@ -30,6 +34,31 @@ interface Answer { batch: number; firstZxid: number }
 interface Proposal { entries: LogEntry[]; commit: number }
 interface Ack { sid: number; zxid: number }
 
+/** What the actors use of a Bus. */
+interface SkeletonBus {
+  publish(subject: string, data: Uint8Array): void;
+  subscribe(subject: string, handler: (msg: BusMessage) => void): unknown;
+}
+
+/**
+ * Actors in one process: a subject one of them subscribes to is delivered to it directly (in
+ * a later turn, as a message would arrive), the rest go over NATS.
+ */
+function sharedProcess(bus: NatsBus): SkeletonBus {
+  const local = new Map<string, (msg: BusMessage) => void>();
+  return {
+    publish: (subject, data) => {
+      const handler = local.get(subject);
+      if (handler) setImmediate(() => handler({ subject, data }));
+      else bus.publish(subject, data);
+    },
+    subscribe: (subject, handler) => {
+      if (subject === SUBJECTS.write || subject === SUBJECTS.answer || subject === SUBJECTS.committed) local.set(subject, handler);
+      else bus.subscribe(subject, handler);
+    },
+  };
+}
+
 /** Runs fn once at the end of this turn, however often it is asked for during it. */
 function perTurn(fn: () => void): () => void {
   let scheduled = false;
@@ -41,7 +70,7 @@ function perTurn(fn: () => void): () => void {
 }
 
 /** Takes clients' batches, forwards a turn's worth to the leader in one message, answers each client. */
-function sessionActor(bus: NatsBus): void {
+function sessionActor(bus: SkeletonBus): void {
   const waiting = new Map<number, { reply: string; count: number }[]>();
   let next = 0;
   let turn: { reply: string; items: ClientBatch }[] = [];
@@ -69,7 +98,7 @@ function sessionActor(bus: NatsBus): void {
 }
 
 /** Assigns zxids, proposes a turn's entries to both followers, logs them, commits on a quorum. */
-function leader(bus: NatsBus, store: ServerStore): void {
+function leader(bus: SkeletonBus, store: SkeletonLog): void {
   let lastZxid = 0;
   let durable = 0;
   let committed = 0;
@@ -117,7 +146,7 @@ function leader(bus: NatsBus, store: ServerStore): void {
 }
 
 /** Logs each proposal and acks it once durable. */
-function follower(bus: NatsBus, store: ServerStore, sid: number): void {
+function follower(bus: SkeletonBus, store: SkeletonLog, sid: number): void {
   bus.subscribe(SUBJECTS.follower(sid), (m) => {
     const { entries, commit } = decode(m.data) as Proposal;
     store.noteCommitted(commit);
@@ -126,14 +155,18 @@ function follower(bus: NatsBus, store: ServerStore, sid: number): void {
   });
 }
 
-async function main(role: string, url: string, dir: string, sid: number): Promise<void> {
+async function main(role: string, url: string, dir: string, sid: number, log: LogKind): Promise<void> {
   const bus = await NatsBus.connect({ servers: url, name: `skeleton-${role}` });
   if (role === 'session') sessionActor(bus);
-  else if (role === 'leader') leader(bus, await ServerStore.open(dir));
-  else follower(bus, await ServerStore.open(dir), sid);
+  else if (role === 'leader') leader(bus, await openLog(log, dir));
+  else if (role === 'session+leader') {
+    const shared = sharedProcess(bus);
+    sessionActor(shared);
+    leader(shared, await openLog(log, dir));
+  } else follower(bus, await openLog(log, dir), sid);
   // A round trip through the server (no one answers it): the subscriptions made before are in place.
   await bus.request(SUBJECTS.ready, new Uint8Array(), 5000).catch(() => undefined);
   process.send!('ready');
 }
 
-if (process.send) void main(process.argv[2]!, process.argv[3]!, process.argv[4]!, Number(process.argv[5] ?? 1));
+if (process.send) void main(process.argv[2]!, process.argv[3]!, process.argv[4]!, Number(process.argv[5]), process.argv[6] as LogKind);

@@ -2,7 +2,9 @@
 // any work of its own. The skeleton (actors.ts: natszk's processes, hops, batching, codec and
 // LMDB store, none of its logic) creates beside natszk and Apache ZooKeeper, 3 servers each,
 // running throughout, the cells taking turns as in `npm run bench`. If the skeleton itself
-// is not 1.5x ZooKeeper, no work on natszk's own code gets natszk there.
+// is not 1.5x ZooKeeper, no work on natszk's own code gets natszk there. Three variants of the
+// skeleton price the architecture's parts: its log in a plain file instead of LMDB, its
+// session actor in the leader's process, and no log write at all.
 // Options: --seconds S (per cell, default 5) --rounds R (default 3)
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,9 +43,12 @@ const systems: { w: Writer; pool: Connection[] }[] = [];
 const table = new Map<number, Map<string, Cell>>();
 try {
   const starters: [string, () => Promise<Writer>][] = [
-    ['the skeleton', () => skeleton(path.join(dir, 'skeleton'))],
-    ['natszk', natszk],
     ['ZooKeeper', () => apacheZooKeeper(path.join(dir, 'zk'))],
+    ['natszk', natszk],
+    ['the skeleton', () => skeleton(path.join(dir, 'skeleton'))],
+    ['the skeleton, its log in a plain file', () => skeleton(path.join(dir, 'skeleton-file'), { log: 'file' })],
+    ['the skeleton, its session actor in the leader\'s process', () => skeleton(path.join(dir, 'skeleton-colocated'), { log: 'lmdb', colocated: true })],
+    ['the skeleton, no log write', () => skeleton(path.join(dir, 'skeleton-none'), { log: 'none' })],
   ];
   try {
     for (const [name, start] of starters) {
@@ -52,7 +57,10 @@ try {
       const pool: Connection[] = [];
       systems.push({ w, pool });
       for (let i = 0; i < 16; i++) pool.push(await w.connect());
-      await measure(16, 1, (k, i) => pool[k]!.create(`/warm-${k}-${i}`, VALUE));
+      // ZooKeeper's JVMs in particular run slower until their code is compiled.
+      progress(`${w.name}: warming up, 5 s`);
+      await measure(16, 3, (k, i) => pool[k]!.create(`/warm-${k}-${i}`, VALUE));
+      await measure(128, 2, (k, i) => pool[k % pool.length]!.create(`/warm128-${k}-${i}`, VALUE));
     }
     for (const c of CONCURRENCY) {
       const runs = new Map<string, Cell[]>();
@@ -73,14 +81,16 @@ try {
   console.log(`${new Date().toISOString().slice(0, 10)}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}; command: npm run bench:skeleton -- --seconds ${SECONDS} --rounds ${ROUNDS}; creates of 32 bytes, 16 connections, the cells taking turns, each system's median round`);
   console.log(`durability: ${systems.map(({ w }) => `${w.name}: ${w.durability}`).join('; ')}`);
   console.log('');
-  const names = systems.map(({ w }) => w.name);
-  const ratios: [string, string][] = [['skeleton', 'ZooKeeper'], ['natszk', 'ZooKeeper'], ['natszk', 'skeleton']];
-  console.log(`| conc. | ${names.map((n) => `${n} creates/s (p50 / p99 ms), CPU ms per create`).join(' | ')} | ${ratios.map(([a, b]) => `${a} / ${b}`).join(' | ')} |`);
-  console.log(`|---|${names.map(() => '---|').join('')}${ratios.map(() => '---|').join('')}`);
+  console.log('| system | conc. | creates/s | p50 / p99 ms | CPU ms per create | / ZooKeeper | / skeleton |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const [c, cells] of table) {
-    const text = names.map((n) => { const x = cells.get(n)!; return `${Math.round(x.m.opsPerSecond).toLocaleString('en')} (${x.m.p50.toFixed(1)} / ${x.m.p99.toFixed(1)}), ${x.cpuMs.toFixed(3)}`; });
-    const ratio = ratios.map(([a, b]) => { const x = cells.get(a)?.m.opsPerSecond; const y = cells.get(b)?.m.opsPerSecond; return x && y ? `${(x / y).toFixed(2)}x` : 'n/a'; });
-    console.log(`| ${c} | ${[...text, ...ratio].join(' | ')} |`);
+    const zk = cells.get('ZooKeeper')?.m.opsPerSecond;
+    const sk = cells.get('skeleton')?.m.opsPerSecond;
+    const ratio = (x: number, y: number | undefined) => (y ? `${(x / y).toFixed(2)}x` : 'n/a');
+    for (const { w } of systems) {
+      const x = cells.get(w.name)!;
+      console.log(`| ${w.name} | ${c} | ${Math.round(x.m.opsPerSecond).toLocaleString('en')} | ${x.m.p50.toFixed(1)} / ${x.m.p99.toFixed(1)} | ${x.cpuMs.toFixed(3)} | ${ratio(x.m.opsPerSecond, zk)} | ${ratio(x.m.opsPerSecond, sk)} |`);
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
-// The skeleton (actors.ts) as a system the load generator drives: one nats-server, its four
+// The skeleton (actors.ts) as a system the load generator drives: one nats-server, its
 // processes, and a client that sends a connection's calls of one turn in one request, as
-// natszk's client does.
+// natszk's client does. Variants price two of natszk's choices: where the log is written, and
+// the session actor's own process.
 
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { NatsBus } from '../../transport/nats-bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import type { Connection, System } from '../compare/systems.js';
 import { FOLLOWERS, SUBJECTS, type ClientBatch } from './actors.js';
+import type { LogKind } from './logs.js';
 
 /** What a throughput benchmark of writes needs of a system. */
 export type Writer = Pick<System, 'name' | 'durability' | 'connect' | 'pids' | 'stop'>;
@@ -46,16 +48,37 @@ async function connection(url: string): Promise<Connection> {
   };
 }
 
-export async function skeleton(dir: string): Promise<Writer> {
+export interface Variant {
+  log: LogKind;
+  /** the session actor in the leader's process, their messages to each other kept off NATS */
+  colocated?: boolean;
+}
+
+const DURABILITY: Record<LogKind, string> = {
+  lmdb: 'fsync on a quorum before the ack (natszk\'s LMDB store)',
+  file: 'fdatasync of a preallocated file on a quorum before the ack (ZooKeeper\'s log)',
+  none: 'none: no log write',
+};
+
+function variantName(v: Variant): string {
+  const parts = [v.log === 'file' ? 'log in a plain file' : v.log === 'none' ? 'no log write' : '', v.colocated ? 'session actor in the leader\'s process' : ''].filter(Boolean);
+  return parts.length === 0 ? 'skeleton' : `skeleton, ${parts.join(', ')}`;
+}
+
+export async function skeleton(dir: string, variant: Variant = { log: 'lmdb' }): Promise<Writer> {
   const nats = await startEmbeddedNats({ dir: path.join(dir, 'nats'), quiet: true });
   const children: ChildProcess[] = [];
   process.once('exit', () => { for (const c of children) c.kill('SIGKILL'); });
-  children.push(await startActor(['session', nats.url, dir]));
-  children.push(await startActor(['leader', nats.url, path.join(dir, 'server1'), '1']));
-  for (const sid of FOLLOWERS) children.push(await startActor(['follower', nats.url, path.join(dir, `server${sid}`), String(sid)]));
+  const server = (role: string, sid: number) => startActor([role, nats.url, path.join(dir, `server${sid}`), String(sid), variant.log]);
+  if (variant.colocated) children.push(await server('session+leader', 1));
+  else {
+    children.push(await server('session', 0));
+    children.push(await server('leader', 1));
+  }
+  for (const sid of FOLLOWERS) children.push(await server('follower', sid));
   return {
-    name: 'skeleton',
-    durability: 'fsync on a quorum before the ack (natszk\'s LMDB store)',
+    name: variantName(variant),
+    durability: DURABILITY[variant.log],
     connect: () => connection(nats.url),
     pids: () => children.map((c) => c.pid!).concat(nats.pid),
     stop: async () => {
