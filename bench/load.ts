@@ -10,6 +10,11 @@ export function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 0.5);
 }
 
+/** The round of median throughput, whole (the lower of the middle two for an even count). */
+export function medianRound<T extends { m: Measured }>(rounds: T[]): T | undefined {
+  return [...rounds].sort((a, b) => a.m.opsPerSecond - b.m.opsPerSecond)[Math.floor((rounds.length - 1) / 2)];
+}
+
 export interface Measured {
   opsPerSecond: number;
   /** ms */

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { findNatsServer } from '../../deploy/local/embedded-nats.js';
 import { cpuMs, ownCpuMs } from '../cpu.js';
-import { measure, median, percentile, progress, type Measured } from '../load.js';
+import { measure, median, medianRound, percentile, progress, type Measured } from '../load.js';
 import { apacheZooKeeper, jetStreamKv, natszk, natszkGateway, type Connection, type System } from './systems.js';
 import { zooKeeperInstalled } from './zookeeper.js';
 
@@ -87,9 +87,7 @@ async function runAll(driven: Driven[]): Promise<void> {
         }
       }
       for (const d of driven) {
-        const runs = (samples.get(d.system.name) ?? []).sort((a, b) => a.m.opsPerSecond - b.m.opsPerSecond);
-        // The median round (the lower of the middle two for an even count), whole.
-        const mid = runs[Math.floor((runs.length - 1) / 2)];
+        const mid = medianRound(samples.get(d.system.name) ?? []);
         row(workload, c).results.set(d.system.name, mid?.m);
         if (mid) row(workload, c).cpu.set(d.system.name, mid.cpu);
       }

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cpuMs, ownCpuMs } from '../cpu.js';
-import { measure, progress, type Measured } from '../load.js';
+import { measure, medianRound, progress, type Measured } from '../load.js';
 import { apacheZooKeeper, natszk, type Connection } from '../compare/systems.js';
 import { zooKeeperInstalled } from '../compare/zookeeper.js';
 import { skeleton, type Writer } from './system.js';
@@ -67,8 +67,7 @@ try {
       for (let r = 0; r < ROUNDS; r++) {
         for (const { w, pool } of systems) runs.set(w.name, [...(runs.get(w.name) ?? []), await cell(w, pool, c, r)]);
       }
-      // Each system's median round, whole.
-      table.set(c, new Map([...runs].map(([name, cells]) => [name, cells.sort((a, b) => a.m.opsPerSecond - b.m.opsPerSecond)[Math.floor((cells.length - 1) / 2)]!])));
+      table.set(c, new Map([...runs].map(([name, cells]) => [name, medianRound(cells)!])));
     }
   } finally {
     for (const { w, pool } of systems) {
