@@ -34,7 +34,7 @@ test('the skeleton answers a create only once a follower has logged it', async (
   const client = await system.connect();
   try {
     await client.create('/before', new Uint8Array());
-    const hold = holdFollowersLogs(dir, 1500);
+    const hold = holdFollowersLogs(dir, 3000);
     await until("the followers' logs held", () => existsSync(hold.held), 10_000);
     const started = performance.now();
     await client.create('/during', new Uint8Array([1]));
