@@ -33,6 +33,7 @@ async function connection(url: string): Promise<Connection> {
     const batch = waiting;
     waiting = [];
     bus.request(SUBJECTS.session, encode(batch.map(({ path, data }) => ({ path, data })) satisfies ClientBatch), 10_000).then(
+      // Decoded though unused: natszk's client pays for reading its answers too.
       (reply) => { decode(reply); for (const w of batch) w.resolve(); },
       (err: Error) => { for (const w of batch) w.reject(err); },
     );

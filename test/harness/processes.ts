@@ -188,11 +188,11 @@ export class Cluster {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+
   /** What process `name` serves on /metrics now (Prometheus' text format). */
   async scrapeMetrics(name: string): Promise<string> {
     return (await fetch(`http://127.0.0.1:${await this.metricsPort(name)}/metrics`)).text();
   }
-
 
   async waitServing(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
