@@ -41,6 +41,8 @@ export class FollowerShell {
    * not follow on from the tree, the commit is applied from the log.
    */
   private loggedUnapplied: LogEntry[] = [];
+  /** The highest zxid whose append is durable and not yet told to the machine. */
+  private durableThrough = 0;
 
   constructor(
     private readonly bus: Bus,
@@ -144,7 +146,10 @@ export class FollowerShell {
         case 'appendLog': {
           const last = o.entries[o.entries.length - 1]!.zxid;
           const entries = o.entries;
-          this.durably(store.appendLog(entries).then(() => this.keepForApply(entries)), { kind: 'logged', zxid: last });
+          store.appendLog(entries).then(() => {
+            this.keepForApply(entries);
+            this.noteDurable(last);
+          }, (err: Error) => this.host.lost(`storage failed: ${err.message}`));
           break;
         }
         case 'applyCommitted':
@@ -159,6 +164,21 @@ export class FollowerShell {
 
   private durably(write: Promise<unknown>, then: FollowerInput): void {
     write.then(() => this.feed(then), (err: Error) => this.host.lost(`storage failed: ${err.message}`));
+  }
+
+  /**
+   * Appends made durable by one LMDB commit resolve one after another: the machine hears of
+   * them once, after the last, so the leader gets one ack per commit, not one per proposal.
+   */
+  private noteDurable(zxid: number): void {
+    if (this.durableThrough === 0) {
+      queueMicrotask(() => {
+        const through = this.durableThrough;
+        this.durableThrough = 0;
+        this.feed({ kind: 'logged', zxid: through });
+      });
+    }
+    this.durableThrough = Math.max(this.durableThrough, zxid);
   }
 
   private keepForApply(entries: LogEntry[]): void {

@@ -9,7 +9,7 @@ import type { Subjects } from '../../transport/subjects.js';
 import type { LogEntry } from '../../storage/txn.js';
 import type { Store } from '../../storage/store.js';
 import { ZkError } from '../../storage/errors.js';
-import { Proposer, type ProposerInput, type ProposerOutput } from './machine.js';
+import { Proposer, type ProposerInput, type ProposerOutput, type ProposerWrite } from './machine.js';
 import { chunkEntries } from '../server/chunking.js';
 import type { Clock } from '../clock.js';
 
@@ -40,6 +40,11 @@ export class ProposerShell {
   private stopped = false;
   /** stepping down: new batches are refused at once, what is in flight may still commit */
   private refusing = false;
+  /**
+   * Writes of the batches NATS handed over together, fed to the machine as one: one proposal
+   * and one log write for them all, not one per session actor's batch.
+   */
+  private arrived: ProposerWrite[] = [];
 
   constructor(
     private readonly bus: Bus,
@@ -73,9 +78,9 @@ export class ProposerShell {
   stop(): void {
     this.stopped = true;
     for (const s of this.subs) s.unsubscribe();
-    for (const t of this.machine.abandon()) {
-      this.settle(t as BatchTarget, errorReply(new ZkError('CONNECTIONLOSS', 'leader stopped; retry')));
-    }
+    const targets = [...this.machine.abandon(), ...this.arrived.map((w) => w.target)];
+    this.arrived = [];
+    for (const t of targets) this.settle(t as BatchTarget, errorReply(new ZkError('CONNECTIONLOSS', 'leader stopped; retry')));
   }
 
   /** Lets the server feed acks from followers into the same machine. */
@@ -110,11 +115,15 @@ export class ProposerShell {
       this.bus.publish(reply, encode({ outcomes: [] } satisfies WriteBatchReply));
       return;
     }
-    this.feed({
-      kind: 'writes',
-      now: this.clock.now(),
-      writes: batch.writes.map((w, index) => ({ sessionId: w.sessionId, op: w.op, auth: w.auth, target: { batch: pending, index } satisfies BatchTarget })),
-    });
+    // The other messages of the same read from the socket are dispatched before a microtask runs.
+    if (this.arrived.length === 0) queueMicrotask(() => this.feedArrived());
+    batch.writes.forEach((w, index) => this.arrived.push({ sessionId: w.sessionId, op: w.op, auth: w.auth, target: { batch: pending, index } satisfies BatchTarget }));
+  }
+
+  private feedArrived(): void {
+    const writes = this.arrived;
+    this.arrived = [];
+    if (writes.length > 0) this.feed({ kind: 'writes', now: this.clock.now(), writes });
   }
 
   private perform(outputs: ProposerOutput[]): void {
