@@ -12,7 +12,8 @@
 import { randomInt } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { decode, encode, encodeOnce } from '../transport/codec.js';
+import { decode, encode } from '../transport/codec.js';
+import { encodeEntry, parseLogEntry } from '../transport/log-entry.js';
 import { extendLog, type SnapshotRecord, type Store } from './store.js';
 import type { LogEntry } from './txn.js';
 
@@ -130,7 +131,7 @@ export class ServerStore implements Store {
     try {
       this.env.transactionSync(() => {
         this.checkFence();
-        for (const a of appends) for (const e of a.entries) this.log.put(e.zxid, encodeOnce(e));
+        for (const a of appends) for (const e of a.entries) this.log.put(e.zxid, encodeEntry(e));
         this.persistCommitted();
       });
     } catch (err) {
@@ -188,7 +189,7 @@ export class ServerStore implements Store {
   readLog(afterZxid: number, throughZxid: number, limit: number): LogEntry[] {
     const out: LogEntry[] = [];
     if (throughZxid <= afterZxid) return out;
-    for (const { value } of this.log.getRange({ start: afterZxid + 1, end: throughZxid + 1, limit })) out.push(decode(value) as LogEntry);
+    for (const { value } of this.log.getRange({ start: afterZxid + 1, end: throughZxid + 1, limit })) out.push(parseLogEntry(decode(value)));
     return out;
   }
 

@@ -26,19 +26,26 @@ export function decode(bytes: Uint8Array): unknown {
 /** Each value's encoding, made once however many places it goes. */
 const encodedOnce = new WeakMap<object, Uint8Array>();
 
-export function encodeOnce(value: object): Uint8Array {
+/** form: what goes on the wire in value's place (log entries travel as arrays). */
+export function encodeOnce<T extends object>(value: T, form: (v: T) => unknown = (v) => v): Uint8Array {
   let bytes = encodedOnce.get(value);
   if (!bytes) {
-    bytes = encode(value);
+    bytes = encode(form(value));
     encodedOnce.set(value, bytes);
   }
   return bytes;
 }
 
+/** to was parsed from from: the bytes from was decoded from (if kept) are to's encoding too. */
+export function adoptEncoding(from: object, to: object): void {
+  const bytes = encodedOnce.get(from);
+  if (bytes) encodedOnce.set(to, bytes);
+}
+
 /**
- * decode(bytes) of a map whose `key` holds a list of maps (a proposal's entries), each item's
- * own bytes kept as its encoding: a follower logs the entries the leader encoded, byte for
- * byte, instead of encoding them again.
+ * decode(bytes) of a map whose `key` holds a list (a proposal's entries), each item's own
+ * bytes kept as its encoding (see adoptEncoding): a follower logs the entries the leader
+ * encoded, byte for byte, instead of encoding them again.
  */
 export function decodeKeepingItems(bytes: Uint8Array, key: string): unknown {
   const value = decode(bytes);
@@ -121,15 +128,15 @@ function skipMany(b: Uint8Array, view: DataView, at: number, n: number): number 
 }
 
 /**
- * The bytes of encode({ ...fields, [key]: items }), with every item's bytes from encodeOnce: a
- * leader's log entries go to its log, to every follower and to the committed stream, and are
- * encoded once for all of them. Receivers decode it as any other message.
+ * The bytes of encode({ ...fields, [key]: items }), given each item's own encoding: a leader's
+ * log entries go to its log, to every follower and to the committed stream, and are encoded
+ * once for all of them. Receivers decode it as any other message.
  */
-export function encodeWithItems(fields: Record<string, unknown>, key: string, items: object[]): Uint8Array {
+export function encodeWithItems(fields: Record<string, unknown>, key: string, items: Uint8Array[]): Uint8Array {
   const head = encoder.encode(fields);
   // A fixmap of fewer than 15 entries: one more entry is one more in its first byte.
   if ((head[0]! & 0xf0) !== 0x80 || (head[0]! & 0x0f) === 15) throw new Error('encodeWithItems takes a map of fewer than 15 fields');
-  const parts = [encoder.encode(key).slice(), arrayHeader(items.length), ...items.map(encodeOnce)];
+  const parts = [encoder.encode(key).slice(), arrayHeader(items.length), ...items];
   const out = new Uint8Array(head.length + parts.reduce((n, p) => n + p.length, 0));
   out.set(head);
   out[0] = head[0]! + 1;

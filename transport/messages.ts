@@ -7,6 +7,7 @@ import { ZkError } from '../storage/errors.js';
 import { validateCreatePath, validatePath } from '../storage/paths.js';
 import { CreateMode, modeIsSequential, type CreateModeValue, type LogEntry, type TxnResult } from '../storage/txn.js';
 import { decode, encode } from './codec.js';
+import { parseLogEntry } from './log-entry.js';
 import { ANY_VERSION, isSessionActorOp, WATCH_KINDS, type AddAuthOp, type ClientOp, type LeaderOp, type MultiSubOp, type WatchSet } from './ops.js';
 
 export type Format = 'msgpack' | 'json';
@@ -453,16 +454,6 @@ export function parseCommittedBatch(body: unknown): CommittedBatch {
   const o = requireObject(body, 'committed batch');
   if (!Array.isArray(o.entries)) throw new ZkError('MARSHALLINGERROR', `'entries' must be an array`);
   return { prevZxid: int(o, 'prevZxid', undefined, 0), entries: o.entries.map(parseLogEntry), leader: int(o, 'leader'), epoch: int(o, 'epoch') };
-}
-
-/** Only the envelope is checked here; the tree refuses a transaction that does not apply. */
-export function parseLogEntry(v: unknown): LogEntry {
-  const o = requireObject(v, 'log entry');
-  const txn = requireObject(o.txn, 'txn');
-  if (typeof txn.type !== 'string') throw new ZkError('MARSHALLINGERROR', `txn 'type' must be a string`);
-  const entry: LogEntry = { zxid: int(o, 'zxid', undefined, 1), time: int(o, 'time'), sessionId: int(o, 'sessionId', undefined, 0), txn: txn as unknown as LogEntry['txn'] };
-  // An entry with nothing else in it is kept as it came, with the bytes it came in (see decodeKeepingItems).
-  return Object.keys(o).length === 4 ? (o as unknown as LogEntry) : entry;
 }
 
 export interface LogFetchRequest { afterZxid: number; limit: number }

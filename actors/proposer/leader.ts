@@ -7,6 +7,7 @@ import type { Store } from '../../storage/store.js';
 import type { LogEntry } from '../../storage/txn.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode, encodeWithItems } from '../../transport/codec.js';
+import { encodeEntry } from '../../transport/log-entry.js';
 import { parsePeerMessage, type FollowerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { Clock } from '../clock.js';
@@ -198,7 +199,8 @@ export class LeaderShell {
   /** Sends entries in parts that fit NATS, each naming the zxid before it; returns the last zxid. */
   private sendDiff(to: number, prevZxid: number, entries: LogEntry[]): number {
     for (const part of chunkEntries(entries, this.bus.maxPayload)) {
-      this.send(to, { type: 'diff', epoch: this.epoch, prevZxid, entries: part });
+      const diff = encodeWithItems({ type: 'diff', epoch: this.epoch, prevZxid } satisfies Omit<Extract<LeaderMessage, { type: 'diff' }>, 'entries'>, 'entries', part.map(encodeEntry));
+      this.bus.publish(this.subjects.peerServer(to), diff);
       prevZxid = part[part.length - 1]!.zxid;
     }
     return prevZxid;
@@ -218,7 +220,7 @@ export class LeaderShell {
           for (const part of chunkEntries(entries, this.bus.maxPayload)) {
             // One encoding for every follower, its entries' bytes shared with the log and the
             // committed stream: proposals are most of the leader's bytes.
-            const proposal = encodeWithItems({ type: 'proposal', epoch, prevZxid, committedZxid } satisfies Omit<Extract<LeaderMessage, { type: 'proposal' }>, 'entries'>, 'entries', part);
+            const proposal = encodeWithItems({ type: 'proposal', epoch, prevZxid, committedZxid } satisfies Omit<Extract<LeaderMessage, { type: 'proposal' }>, 'entries'>, 'entries', part.map(encodeEntry));
             for (const f of this.forwarding) this.bus.publish(this.subjects.peerServer(f), proposal);
             prevZxid = part[part.length - 1]!.zxid;
           }

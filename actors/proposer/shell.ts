@@ -4,6 +4,7 @@
 
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode, encodeWithItems } from '../../transport/codec.js';
+import { encodeEntry } from '../../transport/log-entry.js';
 import { errorReply, parseTouches, parseWriteBatch, type Limits, type WriteBatchReply, type WriteOutcome, type CommittedBatch } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { LogEntry } from '../../storage/txn.js';
@@ -158,7 +159,7 @@ export class ProposerShell {
   private publishCommitted(prevZxid: number, entries: LogEntry[]): void {
     let prev = prevZxid;
     for (const part of chunkEntries(entries, this.bus.maxPayload)) {
-      this.bus.publish(this.subjects.committed, encodeWithItems(this.committedHeader(prev), 'entries', part));
+      this.bus.publish(this.subjects.committed, encodeWithItems(this.committedHeader(prev), 'entries', part.map(encodeEntry)));
       prev = part[part.length - 1]!.zxid;
     }
   }

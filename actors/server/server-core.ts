@@ -6,7 +6,8 @@ import { ZkError } from '../../storage/errors.js';
 import type { Store } from '../../storage/store.js';
 import type { DataTree } from '../../storage/data-tree.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
-import { decode, encode } from '../../transport/codec.js';
+import { decode, encode, encodeWithItems } from '../../transport/codec.js';
+import { encodeEntry } from '../../transport/log-entry.js';
 import {
   errorReply, parseLogFetch, parseSnapshotChunkRequest,
   type LogFetchReply, type ServerStatus, type SnapshotInfoReply,
@@ -134,15 +135,16 @@ export class ServerCore {
     }));
   }
 
-  private fetchLog(body: unknown): LogFetchReply {
+  /** A LogFetchReply, encoded: its entries in their logged form. */
+  private fetchLog(body: unknown): Uint8Array {
     const req = parseLogFetch(body);
     const committed = this.tree.lastAppliedZxid;
     if (req.afterZxid < committed && !this.store.hasLogAfter(req.afterZxid)) {
-      return { entries: [], snapshotNeeded: true, lastCommittedZxid: committed };
+      return encode({ entries: [], snapshotNeeded: true, lastCommittedZxid: committed } satisfies LogFetchReply);
     }
     const entries = this.store.readLog(req.afterZxid, committed, req.limit);
     const fitting = chunkEntries(entries, this.opts.bus.maxPayload).next().value ?? [];
-    return { entries: fitting, snapshotNeeded: false, lastCommittedZxid: committed };
+    return encodeWithItems({ snapshotNeeded: false, lastCommittedZxid: committed } satisfies Omit<LogFetchReply, 'entries'>, 'entries', fitting.map(encodeEntry));
   }
 
   private snapshotInfo(): SnapshotInfoReply {
@@ -178,13 +180,14 @@ export class ServerCore {
   }
 }
 
-export function respond(bus: Bus, reply: string | undefined, body: () => object): void {
+/** body: the reply, or its encoding when it is made of parts encoded already. */
+export function respond(bus: Bus, reply: string | undefined, body: () => object | Uint8Array): void {
   if (!reply) return;
-  let out: object;
+  let out: object | Uint8Array;
   try {
     out = body();
   } catch (err) {
     out = errorReply(err instanceof ZkError ? err : new ZkError('MARSHALLINGERROR', (err as Error).message));
   }
-  bus.publish(reply, encode(out));
+  bus.publish(reply, out instanceof Uint8Array ? out : encode(out));
 }

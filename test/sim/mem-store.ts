@@ -2,7 +2,8 @@
 // visible) only when its simulated flush happens; a crash drops whatever was not flushed.
 // Values go through the codec, as they do into LMDB, so nothing is shared by reference.
 
-import { decode, encode } from '../../transport/codec.js';
+import { decode } from '../../transport/codec.js';
+import { encodeEntry, parseLogEntry } from '../../transport/log-entry.js';
 import { extendLog, type SnapshotRecord, type Store } from '../../storage/store.js';
 import type { LogEntry } from '../../storage/txn.js';
 import type { Scheduler } from './scheduler.js';
@@ -78,7 +79,7 @@ export class MemStore implements Store {
   appendLog(entries: LogEntry[]): Promise<void> {
     this.lastQueued = extendLog(this.lastQueued, entries);
     this.logFlushes.count++;
-    const encoded = entries.map((e) => [e.zxid, encode(e)] as [number, Uint8Array]);
+    const encoded = entries.map((e) => [e.zxid, encodeEntry(e)] as [number, Uint8Array]);
     return this.write(() => this.disk.log.push(...encoded));
   }
 
@@ -99,7 +100,7 @@ export class MemStore implements Store {
   }
   hasLogAfter(zxid: number): boolean { return zxid >= this.logStartZxid(); }
   readLog(afterZxid: number, throughZxid: number, limit: number): LogEntry[] {
-    return this.disk.log.filter(([z]) => z > afterZxid && z <= throughZxid).slice(0, limit).map(([, v]) => decode(v) as LogEntry);
+    return this.disk.log.filter(([z]) => z > afterZxid && z <= throughZxid).slice(0, limit).map(([, v]) => parseLogEntry(decode(v)));
   }
 
   listSnapshots(): SnapshotRecord[] { return [...this.disk.snapshots]; }
