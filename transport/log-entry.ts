@@ -36,7 +36,8 @@ export function encodeEntry(entry: LogEntry): Uint8Array {
   return encodeOnce(entry, entryForm);
 }
 
-function entryForm(e: LogEntry): unknown[] {
+/** The entry as it is logged: the same transaction has the same form wherever it was parsed. */
+export function entryForm(e: LogEntry): unknown[] {
   return [e.zxid, e.time, e.sessionId, txnForm(e.txn)];
 }
 

@@ -9,6 +9,7 @@ import { DataTree } from '../../storage/data-tree.js';
 import type { LogEntry } from '../../storage/txn.js';
 import { decode, encode } from '../../transport/codec.js';
 import { isErrorReply, type PeerMessage, type WriteBatchReply } from '../../transport/messages.js';
+import { entryForm } from '../../transport/log-entry.js';
 import { Subjects } from '../../transport/subjects.js';
 import { MemNet, type MemBus } from './mem-bus.js';
 import { Disk, MemStore } from './mem-store.js';
@@ -131,7 +132,8 @@ async function run(opts: SimOptions): Promise<SimResult> {
   appliedByZxid.clear();
   committedEntries.clear();
   onApply = (entry) => {
-    const txn = JSON.stringify(entry.txn, (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+    // In its logged form: a transaction parsed from the wire has its fields in another order.
+    const txn = JSON.stringify(entryForm(entry)[3], (_, v) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
     const seen = appliedByZxid.get(entry.zxid);
     if (seen === undefined) {
       appliedByZxid.set(entry.zxid, txn);
