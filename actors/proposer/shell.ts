@@ -5,6 +5,7 @@
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode, encodeWithItems } from '../../transport/codec.js';
 import { encodeEntry } from '../../transport/log-entry.js';
+import { writeBatchReplyForm } from '../../transport/write-outcome.js';
 import { errorReply, parseTouches, parseWriteBatch, type Limits, type WriteBatchReply, type WriteOutcome, type CommittedBatch } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { LogEntry } from '../../storage/txn.js';
@@ -174,7 +175,7 @@ export class ProposerShell {
     if (b.outcomes[target.index] !== undefined) return;
     b.outcomes[target.index] = outcome;
     if (--b.remaining === 0) {
-      this.bus.publish(b.reply, encode({ outcomes: b.outcomes as WriteOutcome[] } satisfies WriteBatchReply));
+      this.bus.publish(b.reply, encode(writeBatchReplyForm({ outcomes: b.outcomes as WriteOutcome[] })));
     }
   }
 }

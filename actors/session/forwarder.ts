@@ -4,7 +4,8 @@
 import { ZkError } from '../../storage/errors.js';
 import { NoRespondersError, RequestTimeoutError, type Bus } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
-import { errorReply, isErrorReply, type ForwardedWrite, type WriteBatchReply, type WriteOutcome } from '../../transport/messages.js';
+import { errorReply, isErrorReply, type ForwardedWrite, type WriteOutcome } from '../../transport/messages.js';
+import { parseWriteBatchReply } from '../../transport/write-outcome.js';
 import type { Subjects } from '../../transport/subjects.js';
 
 interface Queued {
@@ -93,7 +94,7 @@ export class WriteForwarder {
       const flight: InFlight = { batch, sentAt: Date.now(), epoch: this.leaderEpoch() };
       this.track(flight);
       try {
-        const reply = decode(await this.bus.request(this.subjects.proposerWrite, payload, Math.max(1, deadline - Date.now()))) as WriteBatchReply;
+        const reply = parseWriteBatchReply(decode(await this.bus.request(this.subjects.proposerWrite, payload, Math.max(1, deadline - Date.now()))));
         this.inFlight.delete(flight);
         if (isErrorReply(reply)) return this.failAll(batch, reply);
         batch.forEach((q, i) => q.resolve(reply.outcomes[i] ?? errorReply(new ZkError('SYSTEMERROR', 'leader gave no outcome'))));

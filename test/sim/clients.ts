@@ -7,6 +7,7 @@
 
 import { decode, encode } from '../../transport/codec.js';
 import { isErrorReply, type WriteBatchReply, type WriteOutcome } from '../../transport/messages.js';
+import { parseWriteBatchReply } from '../../transport/write-outcome.js';
 import type { Subjects } from '../../transport/subjects.js';
 import { NoRespondersError } from '../../transport/bus.js';
 import type { Operation } from '../linearize/checker.js';
@@ -40,7 +41,7 @@ export function startRegisterClients(net: MemNet, sched: Scheduler, subjects: Su
       const op: Operation<ZnodeInput, ZnodeOutput> = { client, input, call: sched.now, ret: Infinity };
       history.push(op);
       bus.request(subjects.proposerWrite, encode({ writes: [{ sessionId: 0, op: toWire(input) }] }), 400).then((raw) => {
-        const outcome = (decode(raw) as WriteBatchReply).outcomes?.[0];
+        const outcome = (parseWriteBatchReply(decode(raw)) as WriteBatchReply).outcomes?.[0];
         const output = outcome && toOutput(outcome);
         if (output) {
           op.ret = sched.now;

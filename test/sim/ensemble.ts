@@ -9,6 +9,7 @@ import { DataTree } from '../../storage/data-tree.js';
 import type { LogEntry } from '../../storage/txn.js';
 import { decode, encode } from '../../transport/codec.js';
 import { isErrorReply, type PeerMessage, type WriteBatchReply } from '../../transport/messages.js';
+import { parseWriteBatchReply } from '../../transport/write-outcome.js';
 import { entryForm } from '../../transport/log-entry.js';
 import { Subjects } from '../../transport/subjects.js';
 import { MemNet, type MemBus } from './mem-bus.js';
@@ -184,7 +185,7 @@ async function run(opts: SimOptions): Promise<SimResult> {
       : { op: 'create', path, data: new Uint8Array([next & 0xff]), mode: 0, ...(next % 3 === 0 ? { acl } : {}) };
     const batch = { writes: [{ sessionId: 0, op, auth: [SIM_OWNER] }] };
     client.request(subjects.proposerWrite, encode(batch), 500).then((raw) => {
-      const reply = decode(raw) as WriteBatchReply;
+      const reply = parseWriteBatchReply(decode(raw)) as WriteBatchReply;
       const outcome = reply.outcomes?.[0];
       if (op.op === 'create' && outcome && !isErrorReply(outcome)) acked.push({ path, zxid: outcome.zxid });
       if (op.op === 'setACL' && outcome && !isErrorReply(outcome)) aclAcked.set(op.path, (aclAcked.get(op.path) ?? 0) + 1);

@@ -6,6 +6,7 @@
 
 import { decode, encode } from '../../transport/codec.js';
 import { isErrorReply, type WriteBatchReply } from '../../transport/messages.js';
+import { parseWriteBatchReply } from '../../transport/write-outcome.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { DataTree } from '../../storage/data-tree.js';
 import type { MemNet } from './mem-bus.js';
@@ -26,7 +27,7 @@ export function startSessionClients(net: MemNet, sched: Scheduler, subjects: Sub
   const sessions: SimSession[] = [];
   let opening = true;
   const write = (sessionId: number, op: object) =>
-    bus.request(subjects.proposerWrite, encode({ writes: [{ sessionId, op }] }), 400).then((raw) => (decode(raw) as WriteBatchReply).outcomes?.[0]);
+    bus.request(subjects.proposerWrite, encode({ writes: [{ sessionId, op }] }), 400).then((raw) => (parseWriteBatchReply(decode(raw)) as WriteBatchReply).outcomes?.[0]);
 
   const open = () => {
     if (!opening) return;
