@@ -48,7 +48,7 @@ test('a malformed answer is refused with MARSHALLINGERROR', () => {
   shortStat.outcomes[0]!.result.stat.pop();
   const textStat = structuredClone(good);
   textStat.outcomes[0]!.result.stat[4] = 'one';
-  for (const v of [null, 'x', {}, { outcomes: 'none' }, { outcomes: [{ zxid: 1 }] }, shortStat, textStat]) {
+  for (const v of [null, 'x', {}, { outcomes: 'none' }, { outcomes: [{ zxid: 1 }] }, { outcomes: [{ zxid: 'one', result: { type: 'delete', path: '/a' } }] }, { outcomes: [7] }, shortStat, textStat]) {
     try {
       parseWriteBatchReply(v);
       assert.unreachable(`accepted ${JSON.stringify(v)}`);

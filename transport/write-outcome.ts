@@ -23,7 +23,13 @@ export function parseWriteBatchReply(body: unknown): WriteBatchReply | ErrorRepl
   if (isErrorReply(body)) return body;
   const outcomes = (body as { outcomes?: unknown } | null)?.outcomes;
   if (!Array.isArray(outcomes)) throw bad(`a write batch reply has a list of 'outcomes'`);
-  return { outcomes: outcomes.map((o) => (isErrorReply(o) ? o : { zxid: (o as { zxid: number }).zxid, result: parseResult((o as { result?: unknown }).result) })) };
+  return { outcomes: outcomes.map((o) => (isErrorReply(o) ? o : { zxid: zxidOf(o), result: parseResult((o as { result?: unknown }).result) })) };
+}
+
+function zxidOf(o: unknown): number {
+  const zxid = (o as { zxid?: unknown } | null)?.zxid;
+  if (!Number.isSafeInteger(zxid)) throw bad(`a write outcome has a 'zxid'`);
+  return zxid as number;
 }
 
 function parseResult(v: unknown): Result {
