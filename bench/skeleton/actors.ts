@@ -1,8 +1,8 @@
 // natszk's write path with none of natszk's logic: a session actor, a leader and two followers,
 // each its own process, passing the messages a natszk create passes, batched per event-loop
-// turn as natszk batches them, over natszk's own Bus and codec, and logging through natszk's
-// own LMDB store (a follower acks once its append is durable; a write is answered once the
-// leader's log and one follower's hold it). What it leaves out is everything natszk decides:
+// turn as natszk batches them, over natszk's own Bus, codec and log-entry form, logging
+// through natszk's own LMDB store (a follower acks once its append is durable; a write is
+// answered once the leader's log and one follower's hold it). What it leaves out is everything natszk decides:
 // validation, sessions, the tree, Zab's phases, watches, stats. Its throughput beside
 // ZooKeeper's is what this architecture allows on a machine before natszk does any work.
 // Run as a child of bench/skeleton/system.ts: node actors.js <role> <nats url> <dir> <sid> <log>
@@ -11,7 +11,8 @@
 
 import type { BusMessage } from '../../transport/bus.js';
 import { NatsBus } from '../../transport/nats-bus.js';
-import { decode, encode, encodeOnce } from '../../transport/codec.js';
+import { decode, decodeKeepingItems, encode, encodeWithItems } from '../../transport/codec.js';
+import { encodeEntry, parseLogEntry } from '../../transport/log-entry.js';
 import type { LogEntry } from '../../storage/txn.js';
 import { openLog, type LogKind, type SkeletonLog } from './logs.js';
 
@@ -93,8 +94,8 @@ function sessionActor(bus: SkeletonBus): void {
     }
     waiting.delete(batch);
   });
-  // A replica follows the committed stream; this one only decodes it.
-  bus.subscribe(SUBJECTS.committed, (m) => { decode(m.data); });
+  // A replica follows the committed stream; this one only reads its entries.
+  bus.subscribe(SUBJECTS.committed, (m) => { (decode(m.data) as { entries: unknown[] }).entries.map(parseLogEntry); });
 }
 
 /** Assigns zxids, proposes a turn's entries to both followers, logs them, commits on a quorum. */
@@ -108,7 +109,8 @@ function leader(bus: SkeletonBus, store: SkeletonLog): void {
   const propose = perTurn(() => {
     const entries = turn;
     turn = [];
-    const proposal = encodeOnce({ entries, commit: committed } satisfies Proposal);
+    // natszk's encoding: each entry's bytes made once, for both followers and the log.
+    const proposal = encodeWithItems({ commit: committed } satisfies Omit<Proposal, 'entries'>, 'entries', entries.map(encodeEntry));
     for (const sid of FOLLOWERS) bus.publish(SUBJECTS.follower(sid), proposal);
     const last = entries[entries.length - 1]!.zxid;
     void store.appendLog(entries).then(() => { durable = last; advance(); });
@@ -125,7 +127,7 @@ function leader(bus: SkeletonBus, store: SkeletonLog): void {
       done.push(...entries);
     }
     store.noteCommitted(committed);
-    if (done.length > 0) bus.publish(SUBJECTS.committed, encode(done));
+    if (done.length > 0) bus.publish(SUBJECTS.committed, encodeWithItems({}, 'entries', done.map(encodeEntry)));
   };
   bus.subscribe(SUBJECTS.write, (m) => {
     const { batch, items } = decode(m.data) as Forwarded;
@@ -148,7 +150,9 @@ function leader(bus: SkeletonBus, store: SkeletonLog): void {
 /** Logs each proposal and acks it once durable. */
 function follower(bus: SkeletonBus, store: SkeletonLog, sid: number): void {
   bus.subscribe(SUBJECTS.follower(sid), (m) => {
-    const { entries, commit } = decode(m.data) as Proposal;
+    // As natszk's follower: the entries logged in the bytes the leader encoded them in.
+    const { entries: forms, commit } = decodeKeepingItems(m.data, 'entries') as { entries: unknown[]; commit: number };
+    const entries = forms.map(parseLogEntry);
     store.noteCommitted(commit);
     const zxid = entries[entries.length - 1]!.zxid;
     void store.appendLog(entries).then(() => bus.publish(SUBJECTS.ack, encode({ sid, zxid } satisfies Ack)));

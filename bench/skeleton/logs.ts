@@ -4,7 +4,7 @@
 
 import { fdatasyncSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { encodeOnce } from '../../transport/codec.js';
+import { encodeEntry } from '../../transport/log-entry.js';
 import { ServerStore } from '../../storage/lmdb-store.js';
 import type { LogEntry } from '../../storage/txn.js';
 
@@ -47,7 +47,7 @@ class FileLog implements SkeletonLog {
     this.turn = [];
     for (const { entries } of turn) {
       for (const e of entries) {
-        const bytes = encodeOnce(e);
+        const bytes = encodeEntry(e);
         // Round again at the end: a benchmark's log is priced, never read.
         if (this.offset + bytes.length > PREALLOCATED) this.offset = 0;
         writeSync(this.fd, bytes, 0, bytes.length, this.offset);
