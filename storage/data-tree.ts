@@ -19,7 +19,8 @@ interface Node {
   data: Uint8Array;
   /** numChildren is kept as children.size, never stored */
   stat: Omit<Stat, 'numChildren'>;
-  children: Set<string>;
+  /** most nodes are leaves: a node has no set until its first child */
+  children: Set<string> | undefined;
   kind: NodeKind;
   ttlMs: number;
   /** DEFAULT_ACL itself (shared) unless the node was given another */
@@ -43,7 +44,7 @@ function blankNode(): Node {
   return {
     data: EMPTY,
     stat: { czxid: 0, mzxid: 0, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0, dataLength: 0, pzxid: 0 },
-    children: new Set(),
+    children: undefined,
     kind: 'persistent',
     ttlMs: 0,
     acl: DEFAULT_ACL,
@@ -113,7 +114,7 @@ export class DataTree {
 
   getChildren(path: string): { children: string[]; stat: Stat } {
     const n = this.get(path);
-    return { children: [...n.children].sort(), stat: statOf(n) };
+    return { children: n.children ? [...n.children].sort() : [], stat: statOf(n) };
   }
 
   /** Every node below path, at any depth (ZooKeeper's getAllChildrenNumber). */
@@ -122,7 +123,7 @@ export class DataTree {
     const stack = [path];
     while (stack.length > 0) {
       const p = stack.pop()!;
-      for (const child of this.get(p).children) {
+      for (const child of this.get(p).children ?? []) {
         count++;
         stack.push(p === '/' ? `/${child}` : `${p}/${child}`);
       }
@@ -147,26 +148,26 @@ export class DataTree {
     if (entry.zxid <= this.lastAppliedZxid) {
       throw new ZkError('RUNTIMEINCONSISTENCY', `entry 0x${entry.zxid.toString(16)} is not after 0x${this.lastAppliedZxid.toString(16)}`);
     }
-    this.validate(entry.txn, new Map());
+    this.validate(entry.txn);
     const result = this.applyTxn(entry.txn, entry.zxid, entry.time);
     this.lastAppliedZxid = entry.zxid;
     return result;
   }
 
-  /** Checks that txn applies, against a scratch view of what earlier parts of a multi changed. */
-  private validate(txn: Txn, scratch: Map<string, boolean>): void {
-    const exists = (p: string) => scratch.get(p) ?? this.nodes.has(p);
+  /** Checks that txn applies, against a scratch view of what earlier parts of a multi changed (a multi's own). */
+  private validate(txn: Txn, scratch?: Map<string, boolean>): void {
+    const exists = (p: string) => scratch?.get(p) ?? this.nodes.has(p);
     switch (txn.type) {
       case 'create':
         if (txn.acl !== undefined && !isAclShape(txn.acl)) throw new ZkError('MARSHALLINGERROR', `create of ${txn.path}: malformed acl`);
         if (!exists(parentOf(txn.path))) throw new ZkError('NONODE', `parent of ${txn.path}`);
         if (exists(txn.path)) throw new ZkError('NODEEXISTS', txn.path);
-        scratch.set(txn.path, true);
+        scratch?.set(txn.path, true);
         return;
       case 'delete':
         if (!exists(txn.path) || txn.path === '/') throw new ZkError('NONODE', txn.path);
         // A child created earlier in the same multi would make this fail in prepare already.
-        scratch.set(txn.path, false);
+        scratch?.set(txn.path, false);
         return;
       case 'setACL':
         if (!isAclShape(txn.acl)) throw new ZkError('MARSHALLINGERROR', `setACL of ${txn.path}: malformed acl`);
@@ -176,9 +177,11 @@ export class DataTree {
       case 'check':
         if (!exists(txn.path)) throw new ZkError('NONODE', txn.path);
         return;
-      case 'multi':
-        for (const t of txn.txns) this.validate(t, scratch);
+      case 'multi': {
+        const view = scratch ?? new Map<string, boolean>();
+        for (const t of txn.txns) this.validate(t, view);
         return;
+      }
       case 'createSession':
       case 'closeSession':
         return;
@@ -197,7 +200,7 @@ export class DataTree {
             czxid: zxid, mzxid: zxid, ctime: time, mtime: time, version: 0, cversion: 0, aversion: 0,
             ephemeralOwner: txn.ephemeralOwner, dataLength: txn.data.length, pzxid: zxid,
           },
-          children: new Set(),
+          children: undefined,
           kind: txn.kind,
           ttlMs: txn.ttlMs,
           acl: storedAcl(txn.acl),
@@ -251,7 +254,7 @@ export class DataTree {
 
   private insert(path: string, node: Node): void {
     this.nodes.set(path, node);
-    if (path !== '/') this.nodes.get(parentOf(path))!.children.add(nameOf(path));
+    if (path !== '/') (this.nodes.get(parentOf(path))!.children ??= new Set()).add(nameOf(path));
     if (node.kind === 'container' || node.kind === 'ttl') this.removable.add(path);
     if (node.kind === 'ephemeral') {
       let set = this.ephemerals.get(node.stat.ephemeralOwner);
@@ -265,7 +268,7 @@ export class DataTree {
     const parent = this.get(parentOf(path));
     this.keepPreimage(path);
     this.keepPreimage(parentOf(path));
-    parent.children.delete(nameOf(path));
+    parent.children?.delete(nameOf(path));
     // As ZooKeeper: a delete moves the parent's pzxid; the cversion clients see counts it (statOf).
     if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
     this.nodes.delete(path);
@@ -334,7 +337,7 @@ export class DataTree {
         tree.insert(path, {
           data,
           stat: { czxid, mzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner, dataLength: data.length, pzxid },
-          children: new Set(),
+          children: undefined,
           kind,
           ttlMs,
           acl: storedAcl(acl?.map(([perms, scheme, id]) => ({ perms, scheme, id }))),
@@ -371,6 +374,10 @@ function isAclShape(acl: unknown): acl is Acl[] {
  * longer there was deleted once.
  */
 function statOf(n: Node): Stat {
-  const numChildren = n.children.size;
-  return { ...n.stat, cversion: n.stat.cversion * 2 - numChildren, numChildren };
+  const s = n.stat;
+  const numChildren = n.children?.size ?? 0;
+  return {
+    czxid: s.czxid, mzxid: s.mzxid, ctime: s.ctime, mtime: s.mtime, version: s.version, cversion: s.cversion * 2 - numChildren,
+    aversion: s.aversion, ephemeralOwner: s.ephemeralOwner, dataLength: s.dataLength, numChildren, pzxid: s.pzxid,
+  };
 }

@@ -178,8 +178,10 @@ const withAcl = (path: string, acl: Acl[]): CreateOp => ({ ...create(path), acl 
 
 test('acl: create stores the fixed-up ACL; no ACL is world:anyone:cdrwa', () => {
   const l = new Leader();
-  const plain = l.ok(create('/open')) as { acl: Acl[] };
-  assert.equal(plain.acl, [...Ids.OPEN_ACL_UNSAFE]);
+  const plain = l.ok(create('/open')) as { acl?: Acl[] };
+  assert.is(plain.acl, undefined, 'the default ACL travels as none');
+  const spelled = l.ok(withAcl('/spelled', [...Ids.OPEN_ACL_UNSAFE])) as { acl?: Acl[] };
+  assert.is(spelled.acl, undefined, 'world:anyone:cdrwa spelled out is the default');
   const mine = l.ok(withAcl('/mine', [...Ids.CREATOR_ALL_ACL, ...Ids.CREATOR_ALL_ACL]), 0, [alice, bob, { scheme: 'ip', id: '10.0.0.1' }]) as { acl: Acl[] };
   assert.equal(mine.acl, [grant(alice)[0], grant(bob)[0]], "'auth' is each digest identity once; ip is not an authenticated identity");
   assert.is(l.err(withAcl('/nobody', [...Ids.CREATOR_ALL_ACL])), 'INVALIDACL', "'auth' without identities");
@@ -189,6 +191,8 @@ test('acl: create stores the fixed-up ACL; no ACL is world:anyone:cdrwa', () => 
   assert.is(l.err(withAcl('/bad', [{ perms: 64, scheme: 'world', id: 'anyone' }])), 'INVALIDACL');
   l.commitAll();
   assert.equal(l.tree.aclOf('/mine'), mine.acl);
+  assert.equal(l.tree.aclOf('/open'), [...Ids.OPEN_ACL_UNSAFE]);
+  assert.equal(l.tree.aclOf('/spelled'), [...Ids.OPEN_ACL_UNSAFE]);
 });
 
 test('acl: create needs CREATE on the parent, delete DELETE on the parent, setData WRITE, check READ', () => {

@@ -3,7 +3,7 @@
 // committed tree plus change records for the proposed transactions, which carry stats
 // only (never children sets), so a create under a huge parent stays O(1).
 
-import { checkAcl, DEFAULT_ACL, fixupAcl, Perms, type Acl, type Identity } from '../../storage/acl.js';
+import { aclEquals, checkAcl, DEFAULT_ACL, fixupAcl, Perms, type Acl, type Identity } from '../../storage/acl.js';
 import { ZkError, type ErrorName } from '../../storage/errors.js';
 import type { DataTree } from '../../storage/data-tree.js';
 import { parentOf } from '../../storage/paths.js';
@@ -122,7 +122,9 @@ export class PendingView {
         if (op.data.length > this.maxDataBytes) throw new ZkError('BADARGUMENTS', `data is ${op.data.length} bytes, over the limit of ${this.maxDataBytes}`);
         if (kind === 'ephemeral' && ctx.sessionId === 0) throw new ZkError('BADARGUMENTS', 'ephemeral nodes need a session');
         // ZooKeeper's order: the ACL is fixed up, then the parent found, then CREATE on it checked.
-        const acl = fixupAcl(op.path, op.acl ?? DEFAULT_ACL, ctx.identities);
+        // Most creates ask for world:anyone, which fixes up to itself: the txn then carries none.
+        const given = op.acl === undefined || aclEquals(op.acl, DEFAULT_ACL) ? undefined : fixupAcl(op.path, op.acl, ctx.identities);
+        const acl = given ?? DEFAULT_ACL;
         const parentPath = parentOf(op.path);
         const parent = this.require(parentPath, layer);
         checkAcl(parent.acl, Perms.CREATE, ctx.identities, parentPath);
@@ -144,7 +146,7 @@ export class PendingView {
           },
         });
         if (kind === 'ephemeral') newEphemerals.push(path);
-        return { type: 'create', path, data: op.data, kind, ephemeralOwner, ttlMs: op.ttlMs, parentCVersion, acl };
+        return { type: 'create', path, data: op.data, kind, ephemeralOwner, ttlMs: op.ttlMs, parentCVersion, acl: given };
       }
       case 'delete': {
         if (op.path === '/') throw new ZkError('BADARGUMENTS', 'the root cannot be deleted');

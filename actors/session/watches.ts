@@ -58,26 +58,23 @@ export class WatchRegistry {
   }
 
   /** The events one committed transaction fires, by session, in the order ZooKeeper fires them. */
-  fire(txn: Txn, result: TxnResult, zxid: number): Map<number, WatchEvent[]> {
+  fire(txn: Txn, result: TxnResult, zxid: number): ReadonlyMap<number, WatchEvent[]> {
+    // Every committed transaction passes here: with no watch held, it costs nothing.
+    if (this.isEmpty()) return NO_EVENTS;
     const out = new Map<number, WatchEvent[]>();
     for (const change of changesOf(txn, result)) {
-      const sessions = new Set<number>();
-      const consume = (kind: 'data' | 'exist' | 'child', path: string) => {
-        for (const s of this.takeAll(kind, path)) sessions.add(s);
-      };
-      const keep = (kind: WatchKind, path: string) => {
-        for (const s of this.watchers.get(kind)!.get(path) ?? []) sessions.add(s);
-      };
+      let heard: Set<number> | undefined;
       if (change.type === 'NodeChildrenChanged') {
-        consume('child', change.path);
+        heard = this.consume('child', change.path, heard);
       } else {
-        consume('data', change.path);
-        consume('exist', change.path);
-        if (change.type === 'NodeDeleted') consume('child', change.path);
-        if (this.recursive > 0) for (const p of selfAndAncestors(change.path)) keep('persistentRecursive', p);
+        heard = this.consume('data', change.path, heard);
+        heard = this.consume('exist', change.path, heard);
+        if (change.type === 'NodeDeleted') heard = this.consume('child', change.path, heard);
+        if (this.recursive > 0) for (const p of selfAndAncestors(change.path)) heard = joined(heard, this.watchers.get('persistentRecursive')!.get(p));
       }
-      keep('persistent', change.path);
-      for (const s of sessions) {
+      heard = joined(heard, this.watchers.get('persistent')!.get(change.path));
+      if (!heard) continue;
+      for (const s of heard) {
         let list = out.get(s);
         if (!list) out.set(s, (list = []));
         list.push({ ...change, zxid });
@@ -134,13 +131,29 @@ export class WatchRegistry {
     return true;
   }
 
-  /** One-shot watches fire once: all of them on path go. */
-  private takeAll(kind: 'data' | 'exist' | 'child', path: string): Set<number> {
+  /** One-shot watches fire once: all of them on path go, their sessions joined to heard. */
+  private consume(kind: 'data' | 'exist' | 'child', path: string, heard: Set<number> | undefined): Set<number> | undefined {
     const byPath = this.watchers.get(kind)!;
-    const set = byPath.get(path) ?? new Set<number>();
+    const set = byPath.get(path);
+    if (!set) return heard;
     byPath.delete(path);
-    return set;
+    return joined(heard, set);
   }
+
+  private isEmpty(): boolean {
+    for (const byPath of this.watchers.values()) if (byPath.size > 0) return false;
+    return true;
+  }
+}
+
+const NO_EVENTS: ReadonlyMap<number, WatchEvent[]> = new Map();
+
+/** heard with the sessions of set added; a set of its own, never one the registry holds. */
+function joined(heard: Set<number> | undefined, set: ReadonlySet<number> | undefined): Set<number> | undefined {
+  if (!set || set.size === 0) return heard;
+  if (!heard) return new Set(set);
+  for (const s of set) heard.add(s);
+  return heard;
 }
 
 function changesOf(txn: Txn, result: TxnResult): Change[] {
