@@ -13,7 +13,7 @@ import {
   decodeBody, encodeBody, errorReply, isErrorReply, parseClientOp, parseSessionBatch, parseSessionFields, parseSessionMoved, parseSessionOpen, parseSessionRequest,
   type ErrorReply, type Format, type Limits, type SessionOpenRequest, type WriteOutcome,
 } from '../../transport/messages.js';
-import { isSessionActorOp, type ClientOp, type ReadOp, type WatchEvent, type WatchOp } from '../../transport/ops.js';
+import { isSessionActorOp, type ClientOp, type LeaderOp, type ReadOp, type WatchEvent, type WatchOp } from '../../transport/ops.js';
 import { SESSION_QUEUE, type Subjects } from '../../transport/subjects.js';
 import { Replica } from './replica.js';
 import { WriteForwarder } from './forwarder.js';
@@ -46,7 +46,8 @@ interface QueuedRequest {
   op: string;
   at: number;
   isRead: boolean;
-  run: () => Promise<object>;
+  /** its answer, or a promise of it when it waits for the leader */
+  run: () => object | Promise<object>;
   /** where its answer goes: a NATS reply subject, a batch's answers, the local front-end */
   reply: (body: object) => void;
   started: boolean;
@@ -150,7 +151,7 @@ export class SessionActor implements LocalFrontEnd {
       this.send(reply, format, errorReply(err));
       return;
     }
-    void this.execute(0, op).then((body) => this.send(reply, format, body));
+    void Promise.resolve(this.execute(0, op)).then((body) => this.send(reply, format, body));
   }
 
   private onOpen(msg: BusMessage): void {
@@ -315,7 +316,7 @@ export class SessionActor implements LocalFrontEnd {
     this.pump(session);
   }
 
-  private async run(sessionId: number, session: LocalSession, op: QueuedOp): Promise<object> {
+  private run(sessionId: number, session: LocalSession, op: QueuedOp): object | Promise<object> {
     switch (op.op) {
       case 'refused': return op.error;
       case 'close': return this.close(sessionId, session);
@@ -411,23 +412,33 @@ export class SessionActor implements LocalFrontEnd {
    */
   private pump(session: LocalSession): void {
     const q = session.queue;
-    while (q.length > 0 && q[0]!.result) {
-      const done = q.shift()!;
-      done.reply(done.result!);
-      session.sent++;
-      this.opts.onServed?.(done.op, (performance.now() - done.at) / 1000);
-    }
-    for (let i = 0; i < q.length; i++) {
-      const item = q[i]!;
-      if (item.isRead && i > 0) break;
-      if (!item.started) {
-        item.started = true;
-        void item.run().then((result) => {
-          item.result = result;
-          this.pump(session);
-        });
+    // Reads are answered at once; until nothing more is answered that way, start what may start.
+    for (let answeredNow = true; answeredNow;) {
+      answeredNow = false;
+      while (q.length > 0 && q[0]!.result) {
+        const done = q.shift()!;
+        done.reply(done.result!);
+        session.sent++;
+        this.opts.onServed?.(done.op, (performance.now() - done.at) / 1000);
       }
-      if (item.isRead) break;
+      for (let i = 0; i < q.length; i++) {
+        const item = q[i]!;
+        if (item.isRead && i > 0) break;
+        if (!item.started) {
+          item.started = true;
+          const result = item.run();
+          if (result instanceof Promise) {
+            void result.then((r) => {
+              item.result = r;
+              this.pump(session);
+            });
+          } else {
+            item.result = result;
+            answeredNow = true;
+          }
+        }
+        if (item.isRead) break;
+      }
     }
   }
 
@@ -441,8 +452,8 @@ export class SessionActor implements LocalFrontEnd {
     return { zxid: this.replica.lastApplied };
   }
 
-  /** Runs one operation for a session (0: sessionless) and returns the reply body. */
-  private async execute(sessionId: number, op: ClientOp, identities: Identity[] = []): Promise<object> {
+  /** Runs one operation for a session (0: sessionless) and returns the reply body: a read's at once. */
+  private execute(sessionId: number, op: ClientOp, identities: Identity[] = []): object | Promise<object> {
     try {
       switch (op.op) {
         case 'getData':
@@ -463,14 +474,21 @@ export class SessionActor implements LocalFrontEnd {
         case 'removeWatches':
           if (sessionId === 0) throw new ZkError('BADARGUMENTS', 'watches need a session');
           return this.changeWatches(sessionId, op);
-        default: {
-          const outcome: WriteOutcome = await this.forwarder.forward(identities.length > 0 ? { sessionId, op, auth: identities } : { sessionId, op });
-          if (isErrorReply(outcome)) return outcome;
-          // Answer only once our replica shows the write, so this session's next read sees it.
-          await this.replica.waitFor(outcome.zxid);
-          return { ...writeReply(op, outcome.result as TxnResult | { type: 'sync' }), zxid: this.replica.lastApplied };
-        }
+        default:
+          return this.write(sessionId, op, identities);
       }
+    } catch (err) {
+      return errorReply(err);
+    }
+  }
+
+  private async write(sessionId: number, op: LeaderOp, identities: Identity[]): Promise<object> {
+    try {
+      const outcome: WriteOutcome = await this.forwarder.forward(identities.length > 0 ? { sessionId, op, auth: identities } : { sessionId, op });
+      if (isErrorReply(outcome)) return outcome;
+      // Answer only once our replica shows the write, so this session's next read sees it.
+      await this.replica.waitFor(outcome.zxid);
+      return { ...writeReply(op, outcome.result as TxnResult | { type: 'sync' }), zxid: this.replica.lastApplied };
     } catch (err) {
       return errorReply(err);
     }
