@@ -198,7 +198,8 @@ test('session open with a bad timeout is BADARGUMENTS', async () => {
 });
 
 test('malformed messages on internal subjects change nothing and crash nothing', async () => {
-  for (const payload of [new Uint8Array([0xc1]), encode({ writes: 'x' }), encode({ writes: [{ sessionId: 'a', op: {} }] })]) {
+  const writes = [{ sessionId: 'a', op: {} }, [-1, [1, '/a', -1]], [1, [99]], [1, [0, '/x']], [1, [1, '/a', -1], [{ scheme: 'digest' }]]];
+  for (const payload of [new Uint8Array([0xc1]), encode({ writes: 'x' }), ...writes.map((w) => encode({ writes: [w] }))]) {
     const reply = await raw(subjects.proposerWrite, payload);
     assert.type(reply.error, 'string');
   }

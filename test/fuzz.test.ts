@@ -5,8 +5,9 @@ import * as assert from 'uvu/assert';
 import { encode } from '../transport/codec.js';
 import {
   decodeBody, parseClientOp, parseCommittedBatch, parseLogFetch, parsePeerMessage, parseSessionFields,
-  parseSessionOpen, parseSessionRequest, parseSessionBatch, parseBatchReply, parseSnapshotChunkRequest, parseTouches, parseWriteBatch, DEFAULT_LIMITS,
+  parseSessionOpen, parseSessionRequest, parseSessionBatch, parseBatchReply, parseSnapshotChunkRequest, parseTouches, DEFAULT_LIMITS,
 } from '../transport/messages.js';
+import { parseWriteBatch, writeBatchForm } from '../transport/write-batch.js';
 import { ZkError } from '../storage/errors.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { Subjects } from '../transport/subjects.js';
@@ -18,7 +19,8 @@ const SEEDS: unknown[] = [
   { op: 'create', path: '/a', data: 'x', mode: 1, ttl: 0 },
   { op: 'multi', ops: [{ op: 'create', path: '/m' }, { op: 'check', path: '/m', version: 0 }] },
   { op: 'setData', path: '/a', data: new Uint8Array([1, 2]), version: 3, session: 5, secret: 'abc' },
-  { writes: [{ sessionId: 0, op: { op: 'delete', path: '/a', version: -1 } }] },
+  writeBatchForm([{ sessionId: 0, op: { op: 'delete', path: '/a', version: -1 } }]),
+  writeBatchForm([{ sessionId: 1, op: { op: 'multi', ops: [{ op: 'create', path: '/m', data: new Uint8Array([1]), mode: 0, ttlMs: 0, acl: [{ perms: 31, scheme: 'world', id: 'anyone' }] }, { op: 'check', path: '/m', version: 0 }] } }]),
   { prevZxid: 1, leader: 1, epoch: 1, entries: [{ zxid: 2, time: 1, sessionId: 0, txn: { type: 'delete', path: '/a' } }] },
   { type: 'proposal', epoch: 2, prevZxid: 5, committedZxid: 4, entries: [{ zxid: 6, time: 1, sessionId: 0, txn: { type: 'create', path: '/q' } }] },
   { type: 'vote', from: 1, round: 2, state: 'looking', vote: { leader: 1, epoch: 1, zxid: 9 } },
@@ -33,7 +35,7 @@ const SEEDS: unknown[] = [
   { resume: { session: 5, secret: 'abc', lastZxid: 3, auth: [{ scheme: 'digest', auth: 'bob:pw' }] }, timeout: 4000 },
   { session: 5, secret: 'abc', batch: [{ op: 'getData', path: '/a', watch: true }, { op: 'ping' }, { op: 'setData', path: '/a', data: 'x', version: 2 }] },
   { first: 1, replies: [{ zxid: 3, stat: { version: 1 } }, { error: 'NONODE', code: -101, message: 'NONODE: /a' }] },
-  { writes: [{ sessionId: 5, auth: [{ scheme: 'digest', id: 'bob:hash' }], op: { op: 'setACL', path: '/acl', acl: [{ perms: 31, scheme: 'auth', id: '' }], version: -1 } }] },
+  writeBatchForm([{ sessionId: 5, auth: [{ scheme: 'digest', id: 'bob:hash' }], op: { op: 'setACL', path: '/acl', acl: [{ perms: 31, scheme: 'auth', id: '' }], version: -1 } }]),
   { prevZxid: 1, leader: 1, epoch: 1, entries: [{ zxid: 2, time: 1, sessionId: 0, txn: { type: 'setACL', path: '/acl', acl: [{ perms: 1, scheme: 'world', id: 'anyone' }], aversion: 1 } }] },
 ];
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { encode } from '../transport/codec.js';
 import { NatsBus, type NatsAuth } from '../transport/nats-bus.js';
 import { Subjects } from '../transport/subjects.js';
+import { writeBatchForm } from '../transport/write-batch.js';
 import { Cluster } from './harness/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -66,7 +67,7 @@ test('a client user\'s forged proposal, commit, vote and write batch are refused
     [subjects.peerServer(2), { type: 'commit', epoch, zxid: entry.zxid }],
     [subjects.peerVotes, { type: 'vote', from: 1, round: 99, state: 'looking', vote: { leader: 1, epoch: epoch + 5, zxid: 2 ** 40 } }],
     [subjects.committed, { prevZxid: before[0]!.lastCommittedZxid, entries: [entry], leader: 1, epoch }],
-    [subjects.proposerWrite, { writes: [{ sessionId: 0, op: { op: 'create', path: '/forged', data: 'x', mode: 0, ttlMs: 0 } }] }],
+    [subjects.proposerWrite, writeBatchForm([{ sessionId: 0, op: { op: 'create', path: '/forged', data: new Uint8Array([1]), mode: 0, ttlMs: 0 } }])],
     [subjects.sessionMoved, { session: 1, actor: 'nobody' }],
   ];
   for (const [subject, body] of forged) bus.publish(subject, encode(body));

@@ -397,20 +397,8 @@ export interface WriteBatchReply {
   outcomes: WriteOutcome[];
 }
 
-export function parseWriteBatch(body: unknown, limits: Limits): WriteBatch {
-  const o = requireObject(body, 'write batch');
-  if (!Array.isArray(o.writes)) throw new ZkError('MARSHALLINGERROR', `'writes' must be an array`);
-  return {
-    writes: o.writes.map((w) => {
-      const wo = requireObject(w, 'write');
-      const write: ForwardedWrite = { sessionId: int(wo, 'sessionId', 0, 0), op: parseInternalOp(wo.op, limits) };
-      if (wo.auth !== undefined) write.auth = identities(wo.auth);
-      return write;
-    }),
-  };
-}
-
-function identities(v: unknown): Identity[] {
+/** The identities a forwarded write carries (write-batch.ts gives them their map shape). */
+export function parseIdentities(v: unknown): Identity[] {
   if (!Array.isArray(v) || v.length > MAX_ACL_ENTRIES) throw new ZkError('MARSHALLINGERROR', `'auth' must be a list of identities`);
   return v.map((i) => {
     const o = requireObject(i, 'identity');
@@ -419,7 +407,7 @@ function identities(v: unknown): Identity[] {
 }
 
 /** Forwarded ops were validated by the session actor; the leader checks again, never trusting the wire. */
-function parseInternalOp(body: unknown, limits: Limits): LeaderOp {
+export function parseLeaderOp(body: unknown, limits: Limits): LeaderOp {
   const o = requireObject(body, 'op');
   if (o.op === 'createSession') return { op: 'createSession', timeoutMs: int(o, 'timeoutMs', undefined, 1), secretHash: str(o, 'secretHash') };
   if (o.op === 'closeSession') return { op: 'closeSession' };

@@ -5,8 +5,9 @@
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode, encodeWithItems } from '../../transport/codec.js';
 import { encodeEntry } from '../../transport/log-entry.js';
+import { parseWriteBatch } from '../../transport/write-batch.js';
 import { writeBatchReplyForm } from '../../transport/write-outcome.js';
-import { errorReply, parseTouches, parseWriteBatch, type Limits, type WriteBatchReply, type WriteOutcome, type CommittedBatch } from '../../transport/messages.js';
+import { errorReply, parseTouches, type Limits, type WriteBatchReply, type WriteOutcome, type CommittedBatch } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { LogEntry } from '../../storage/txn.js';
 import type { Store } from '../../storage/store.js';

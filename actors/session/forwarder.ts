@@ -5,6 +5,7 @@ import { ZkError } from '../../storage/errors.js';
 import { NoRespondersError, RequestTimeoutError, type Bus } from '../../transport/bus.js';
 import { decode, encode } from '../../transport/codec.js';
 import { errorReply, isErrorReply, type ForwardedWrite, type WriteOutcome } from '../../transport/messages.js';
+import { writeBatchForm } from '../../transport/write-batch.js';
 import { parseWriteBatchReply } from '../../transport/write-outcome.js';
 import type { Subjects } from '../../transport/subjects.js';
 
@@ -87,7 +88,7 @@ export class WriteForwarder {
   }
 
   private async send(batch: Queued[]): Promise<void> {
-    const payload = encode({ writes: batch.map((q) => q.write) });
+    const payload = encode(writeBatchForm(batch.map((q) => q.write)));
     const deadline = Date.now() + this.timeoutMs;
     // No responders is answered at once, so retrying often costs little and finds a new leader sooner.
     for (let wait = 5; ; wait = Math.min(wait * 2, 20)) {

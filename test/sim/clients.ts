@@ -7,6 +7,8 @@
 
 import { decode, encode } from '../../transport/codec.js';
 import { isErrorReply, type WriteBatchReply, type WriteOutcome } from '../../transport/messages.js';
+import type { LeaderOp } from '../../transport/ops.js';
+import { writeBatchForm } from '../../transport/write-batch.js';
 import { parseWriteBatchReply } from '../../transport/write-outcome.js';
 import type { Subjects } from '../../transport/subjects.js';
 import { NoRespondersError } from '../../transport/bus.js';
@@ -40,7 +42,7 @@ export function startRegisterClients(net: MemNet, sched: Scheduler, subjects: Su
         : { op: 'check', path, version: guess };
       const op: Operation<ZnodeInput, ZnodeOutput> = { client, input, call: sched.now, ret: Infinity };
       history.push(op);
-      bus.request(subjects.proposerWrite, encode({ writes: [{ sessionId: 0, op: toWire(input) }] }), 400).then((raw) => {
+      bus.request(subjects.proposerWrite, encode(writeBatchForm([{ sessionId: 0, op: toWire(input) }])), 400).then((raw) => {
         const outcome = (parseWriteBatchReply(decode(raw)) as WriteBatchReply).outcomes?.[0];
         const output = outcome && toOutput(outcome);
         if (output) {
@@ -59,10 +61,10 @@ export function startRegisterClients(net: MemNet, sched: Scheduler, subjects: Su
   return { history, stop: () => { stopped = true; } };
 }
 
-function toWire(input: ZnodeInput): object {
+function toWire(input: ZnodeInput): LeaderOp {
   const data = (s: string) => new TextEncoder().encode(s);
   switch (input.op) {
-    case 'create': return { op: 'create', path: input.path, data: data(input.data), mode: 0 };
+    case 'create': return { op: 'create', path: input.path, data: data(input.data), mode: 0, ttlMs: 0 };
     case 'setData': return { op: 'setData', path: input.path, data: data(input.data), version: input.version };
     case 'delete': return { op: 'delete', path: input.path, version: input.version };
     case 'check': return { op: 'multi', ops: [{ op: 'check', path: input.path, version: input.version }] };

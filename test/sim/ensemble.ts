@@ -9,6 +9,8 @@ import { DataTree } from '../../storage/data-tree.js';
 import type { LogEntry } from '../../storage/txn.js';
 import { decode, encode } from '../../transport/codec.js';
 import { isErrorReply, type PeerMessage, type WriteBatchReply } from '../../transport/messages.js';
+import type { LeaderOp } from '../../transport/ops.js';
+import { writeBatchForm } from '../../transport/write-batch.js';
 import { parseWriteBatchReply } from '../../transport/write-outcome.js';
 import { entryForm } from '../../transport/log-entry.js';
 import { Subjects } from '../../transport/subjects.js';
@@ -181,9 +183,9 @@ async function run(opts: SimOptions): Promise<SimResult> {
     // Some nodes get an ACL at create and some have theirs replaced (setACL), so that the
     // servers' final trees, snapshots and sync streams must agree on ACLs too.
     const acl = next % 2 === 0 ? SIM_OWNER_ACL : SIM_READ_ACL;
-    const op = next % 5 === 0 && next > 2 ? { op: 'setACL', path: `/k${next - 3}`, acl, version: -1 }
-      : { op: 'create', path, data: new Uint8Array([next & 0xff]), mode: 0, ...(next % 3 === 0 ? { acl } : {}) };
-    const batch = { writes: [{ sessionId: 0, op, auth: [SIM_OWNER] }] };
+    const op: LeaderOp = next % 5 === 0 && next > 2 ? { op: 'setACL', path: `/k${next - 3}`, acl, version: -1 }
+      : { op: 'create', path, data: new Uint8Array([next & 0xff]), mode: 0, ttlMs: 0, ...(next % 3 === 0 ? { acl } : {}) };
+    const batch = writeBatchForm([{ sessionId: 0, op, auth: [SIM_OWNER] }]);
     client.request(subjects.proposerWrite, encode(batch), 500).then((raw) => {
       const reply = parseWriteBatchReply(decode(raw)) as WriteBatchReply;
       const outcome = reply.outcomes?.[0];

@@ -6,6 +6,8 @@
 
 import { decode, encode } from '../../transport/codec.js';
 import { isErrorReply, type WriteBatchReply } from '../../transport/messages.js';
+import type { LeaderOp } from '../../transport/ops.js';
+import { writeBatchForm } from '../../transport/write-batch.js';
 import { parseWriteBatchReply } from '../../transport/write-outcome.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { DataTree } from '../../storage/data-tree.js';
@@ -26,8 +28,8 @@ export function startSessionClients(net: MemNet, sched: Scheduler, subjects: Sub
   const bus = net.bus('client');
   const sessions: SimSession[] = [];
   let opening = true;
-  const write = (sessionId: number, op: object) =>
-    bus.request(subjects.proposerWrite, encode({ writes: [{ sessionId, op }] }), 400).then((raw) => (parseWriteBatchReply(decode(raw)) as WriteBatchReply).outcomes?.[0]);
+  const write = (sessionId: number, op: LeaderOp) =>
+    bus.request(subjects.proposerWrite, encode(writeBatchForm([{ sessionId, op }])), 400).then((raw) => (parseWriteBatchReply(decode(raw)) as WriteBatchReply).outcomes?.[0]);
 
   const open = () => {
     if (!opening) return;
@@ -38,7 +40,7 @@ export function startSessionClients(net: MemNet, sched: Scheduler, subjects: Sub
       sessions.push(s);
       // Some clients go away after a while and never come back.
       if (sched.random() < 0.3) sched.after(100 + sched.random() * 600, () => { s.leftAt ??= sched.now; });
-      return write(s.id, { op: 'create', path: `/e${s.id}`, data: new Uint8Array(), mode: 1 }).then((created) => {
+      return write(s.id, { op: 'create', path: `/e${s.id}`, data: new Uint8Array(), mode: 1, ttlMs: 0 }).then((created) => {
         if (created && !isErrorReply(created)) s.ephemeral = true;
       });
     }).catch(() => undefined);
