@@ -154,7 +154,7 @@ export class DataTree {
     return result;
   }
 
-  /** Checks that txn applies, against a scratch view of what earlier parts of a multi changed (a multi's own). */
+  /** Checks that txn applies; inside a multi, against a scratch view of what its earlier parts changed. */
   private validate(txn: Txn, scratch?: Map<string, boolean>): void {
     const exists = (p: string) => scratch?.get(p) ?? this.nodes.has(p);
     switch (txn.type) {
