@@ -57,3 +57,8 @@ export class ZkError extends Error {
     if (results) this.results = results;
   }
 }
+
+/** A message that does not have the shape its form says (ZooKeeper's MARSHALLINGERROR). */
+export function malformed(message: string): ZkError {
+  return new ZkError('MARSHALLINGERROR', message);
+}

@@ -10,7 +10,7 @@
 // Logs written before this form hold maps; parseLogEntry reads those too.
 
 import { DEFAULT_ACL, aclEquals, type Acl } from '../storage/acl.js';
-import { ZkError } from '../storage/errors.js';
+import { malformed } from '../storage/errors.js';
 import type { LogEntry, NodeKind, Txn } from '../storage/txn.js';
 import { adoptEncoding, encodeOnce } from './codec.js';
 
@@ -56,7 +56,8 @@ function txnForm(txn: Txn): unknown[] {
   return out;
 }
 
-function aclForm(acl: readonly Acl[]): [number, string, string][] {
+/** An ACL as log entries and forwarded writes carry it. */
+export function aclForm(acl: readonly Acl[]): [number, string, string][] {
   return acl.map((a) => [a.perms, a.scheme, a.id]);
 }
 
@@ -66,34 +67,34 @@ function aclForm(acl: readonly Acl[]): [number, string, string][] {
  */
 export function parseLogEntry(v: unknown): LogEntry {
   if (!Array.isArray(v)) return parseMapEntry(v);
-  if (v.length !== 4) throw bad('a log entry is [zxid, time, sessionId, txn]');
+  if (v.length !== 4) throw malformed('a log entry is [zxid, time, sessionId, txn]');
   const entry: LogEntry = { zxid: int(v[0], 'zxid', 1), time: int(v[1], 'time'), sessionId: int(v[2], 'sessionId', 0), txn: parseTxn(v[3]) };
   adoptEncoding(v, entry);
   return entry;
 }
 
 function parseTxn(v: unknown): Txn {
-  if (!Array.isArray(v)) throw bad('a txn is [code, ...fields]');
+  if (!Array.isArray(v)) throw malformed('a txn is [code, ...fields]');
   const type = TXN_CODES[v[0] as number];
-  if (type === undefined) throw bad(`unknown txn code ${JSON.stringify(v[0])}`);
+  if (type === undefined) throw malformed(`unknown txn code ${JSON.stringify(v[0])}`);
   const form = FORMS[type] as [string, Field][];
-  if (v.length !== form.length + 1) throw bad(`a ${type} txn has ${form.length} fields`);
+  if (v.length !== form.length + 1) throw malformed(`a ${type} txn has ${form.length} fields`);
   const txn: Record<string, unknown> = { type };
   form.forEach(([name, field], i) => {
     const f = v[i + 1];
     switch (field) {
       case 'int': txn[name] = int(f, name); break;
       case 'str':
-        if (typeof f !== 'string') throw bad(`txn '${name}' must be a string`);
+        if (typeof f !== 'string') throw malformed(`txn '${name}' must be a string`);
         txn[name] = f;
         break;
       case 'bytes':
-        if (!(f instanceof Uint8Array)) throw bad(`txn '${name}' must be bytes`);
+        if (!(f instanceof Uint8Array)) throw malformed(`txn '${name}' must be bytes`);
         txn[name] = f;
         break;
       case 'kind': {
         const kind = KIND_CODES[f as number];
-        if (kind === undefined) throw bad(`unknown node kind ${JSON.stringify(f)}`);
+        if (kind === undefined) throw malformed(`unknown node kind ${JSON.stringify(f)}`);
         txn[name] = kind;
         break;
       }
@@ -101,7 +102,7 @@ function parseTxn(v: unknown): Txn {
       // Absent is the default, as in logs older than ACLs.
       case 'aclOrDefault': if (f !== null) txn[name] = parseAcl(f); break;
       case 'txns':
-        if (!Array.isArray(f)) throw bad(`txn '${name}' must be a list`);
+        if (!Array.isArray(f)) throw malformed(`txn '${name}' must be a list`);
         txn[name] = f.map(parseTxn);
         break;
     }
@@ -110,26 +111,23 @@ function parseTxn(v: unknown): Txn {
 }
 
 function parseAcl(v: unknown): Acl[] {
-  if (!Array.isArray(v)) throw bad('an ACL is a list of [perms, scheme, id]');
+  if (!Array.isArray(v)) throw malformed('an ACL is a list of [perms, scheme, id]');
   return v.map((a) => {
-    if (!Array.isArray(a) || a.length !== 3 || typeof a[1] !== 'string' || typeof a[2] !== 'string') throw bad('an ACL entry is [perms, scheme, id]');
+    if (!Array.isArray(a) || a.length !== 3 || typeof a[1] !== 'string' || typeof a[2] !== 'string') throw malformed('an ACL entry is [perms, scheme, id]');
     return { perms: int(a[0], 'perms'), scheme: a[1], id: a[2] };
   });
 }
 
 /** An entry as logs before the array form hold it: only the envelope is checked. */
 function parseMapEntry(v: unknown): LogEntry {
-  if (v === null || typeof v !== 'object') throw bad('a log entry must be an array');
+  if (v === null || typeof v !== 'object') throw malformed('a log entry must be an array');
   const o = v as Record<string, unknown>;
-  if (o.txn === null || typeof o.txn !== 'object' || typeof (o.txn as { type?: unknown }).type !== 'string') throw bad(`txn 'type' must be a string`);
+  if (o.txn === null || typeof o.txn !== 'object' || typeof (o.txn as { type?: unknown }).type !== 'string') throw malformed(`txn 'type' must be a string`);
   return { zxid: int(o.zxid, 'zxid', 1), time: int(o.time, 'time'), sessionId: int(o.sessionId, 'sessionId', 0), txn: o.txn as Txn };
 }
 
 function int(v: unknown, name: string, min = Number.MIN_SAFE_INTEGER): number {
-  if (!Number.isSafeInteger(v) || (v as number) < min) throw bad(`'${name}' must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}`);
+  if (!Number.isSafeInteger(v) || (v as number) < min) throw malformed(`'${name}' must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}`);
   return v as number;
 }
 
-function bad(message: string): ZkError {
-  return new ZkError('MARSHALLINGERROR', message);
-}

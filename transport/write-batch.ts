@@ -8,7 +8,8 @@
 //   auth  [[scheme, id], ...], left out when the session holds no identity
 
 import type { Acl } from '../storage/acl.js';
-import { ZkError } from '../storage/errors.js';
+import { malformed, ZkError } from '../storage/errors.js';
+import { aclForm } from './log-entry.js';
 import { parseIdentities, parseLeaderOp, type ForwardedWrite, type Limits, type WriteBatch } from './messages.js';
 import type { LeaderOp } from './ops.js';
 
@@ -39,7 +40,7 @@ function opForm(op: LeaderOp): unknown[] {
   const out: unknown[] = [OP_CODES.indexOf(op.op)];
   for (const name of OP_FORMS[op.op]) {
     const v = (op as Record<string, unknown>)[name];
-    if (name === 'acl') out.push(v === undefined ? null : (v as Acl[]).map((a) => [a.perms, a.scheme, a.id]));
+    if (name === 'acl') out.push(v === undefined ? null : aclForm(v as Acl[]));
     else if (name === 'ops') out.push((v as LeaderOp[]).map(opForm));
     else out.push(v);
   }
@@ -49,12 +50,12 @@ function opForm(op: LeaderOp): unknown[] {
 /** A session actor's batch (a peer, but checked as a client's request is). */
 export function parseWriteBatch(body: unknown, limits: Limits): WriteBatch {
   const writes = (body as { writes?: unknown } | null)?.writes;
-  if (!Array.isArray(writes)) throw bad(`a write batch has a list of 'writes'`);
+  if (!Array.isArray(writes)) throw malformed(`a write batch has a list of 'writes'`);
   return {
     writes: writes.map((w) => {
-      if (!Array.isArray(w) || w.length < 2 || w.length > 3) throw bad('a write is [sessionId, op] or [sessionId, op, auth]');
+      if (!Array.isArray(w) || w.length < 2 || w.length > 3) throw malformed('a write is [sessionId, op] or [sessionId, op, auth]');
       const [sessionId, op, auth] = w as [unknown, unknown, unknown];
-      if (typeof sessionId !== 'number' || !Number.isSafeInteger(sessionId) || sessionId < 0) throw bad(`a write's session id is an integer >= 0`);
+      if (typeof sessionId !== 'number' || !Number.isSafeInteger(sessionId) || sessionId < 0) throw malformed(`a write's session id is an integer >= 0`);
       const write: ForwardedWrite = { sessionId, op: parseLeaderOp(opShape(op), limits) };
       if (auth !== undefined) write.auth = parseIdentities(Array.isArray(auth) ? auth.map(identityShape) : auth);
       return write;
@@ -64,11 +65,11 @@ export function parseWriteBatch(body: unknown, limits: Limits): WriteBatch {
 
 /** The op's map shape, for the checks a client's request gets; fields are checked there, not here. */
 function opShape(form: unknown): Record<string, unknown> {
-  if (!Array.isArray(form) || typeof form[0] !== 'number') throw bad('an op is [code, ...fields]');
+  if (!Array.isArray(form) || typeof form[0] !== 'number') throw malformed('an op is [code, ...fields]');
   const name = OP_CODES[form[0]];
   if (name === undefined) throw new ZkError('UNIMPLEMENTED', `unknown op code ${form[0]}`);
   const fields = OP_FORMS[name];
-  if (form.length !== fields.length + 1) throw bad(`${name} has ${fields.length} fields`);
+  if (form.length !== fields.length + 1) throw malformed(`${name} has ${fields.length} fields`);
   const o: Record<string, unknown> = { op: name };
   fields.forEach((field, i) => {
     const v: unknown = form[i + 1];
@@ -87,6 +88,3 @@ function identityShape(entry: unknown): unknown {
   return Array.isArray(entry) ? { scheme: entry[0], id: entry[1] } : entry;
 }
 
-function bad(message: string): ZkError {
-  return new ZkError('MARSHALLINGERROR', message);
-}

@@ -2,7 +2,7 @@
 // numbers in STAT_FIELDS order, not a map of eleven names. A stat was most of an answer's
 // bytes, and every write has one; the session actor gives its client the map again.
 
-import { ZkError } from '../storage/errors.js';
+import { malformed } from '../storage/errors.js';
 import { STAT_FIELDS, type Stat } from '../storage/txn.js';
 import { isErrorReply, type ErrorReply, type WriteBatchReply, type WriteOutcome } from './messages.js';
 
@@ -22,18 +22,18 @@ function resultForm(r: Result): unknown {
 export function parseWriteBatchReply(body: unknown): WriteBatchReply | ErrorReply {
   if (isErrorReply(body)) return body;
   const outcomes = (body as { outcomes?: unknown } | null)?.outcomes;
-  if (!Array.isArray(outcomes)) throw bad(`a write batch reply has a list of 'outcomes'`);
+  if (!Array.isArray(outcomes)) throw malformed(`a write batch reply has a list of 'outcomes'`);
   return { outcomes: outcomes.map((o) => (isErrorReply(o) ? o : { zxid: zxidOf(o), result: parseResult((o as { result?: unknown }).result) })) };
 }
 
 function zxidOf(o: unknown): number {
   const zxid = (o as { zxid?: unknown } | null)?.zxid;
-  if (!Number.isSafeInteger(zxid)) throw bad(`a write outcome has a 'zxid'`);
+  if (!Number.isSafeInteger(zxid)) throw malformed(`a write outcome has a 'zxid'`);
   return zxid as number;
 }
 
 function parseResult(v: unknown): Result {
-  if (v === null || typeof v !== 'object') throw bad('a write outcome has a result');
+  if (v === null || typeof v !== 'object') throw malformed('a write outcome has a result');
   const r = v as Record<string, unknown>;
   if (Array.isArray(r.stat)) return { ...r, stat: parseStat(r.stat) } as Result;
   if (Array.isArray(r.results)) return { ...r, results: r.results.map(parseResult) } as Result;
@@ -41,12 +41,9 @@ function parseResult(v: unknown): Result {
 }
 
 function parseStat(v: unknown[]): Stat {
-  if (v.length !== STAT_FIELDS.length || !v.every(Number.isSafeInteger)) throw bad(`a stat is ${STAT_FIELDS.length} integers`);
+  if (v.length !== STAT_FIELDS.length || !v.every(Number.isSafeInteger)) throw malformed(`a stat is ${STAT_FIELDS.length} integers`);
   const stat = {} as Stat;
   STAT_FIELDS.forEach((f, i) => { stat[f] = v[i] as number; });
   return stat;
 }
 
-function bad(message: string): ZkError {
-  return new ZkError('MARSHALLINGERROR', message);
-}
