@@ -28,7 +28,8 @@ on the same data directory.
                         host name, plus one (a StatefulSet's pod natszk-server-0 is server 1)
   --voters LIST         comma-separated ids of all voting servers (default: just --id)
   --data DIR            data directory; LMDB lives in DIR (default ./natszk-data/server-N)
-  --snapshot-every N    snapshot after N committed transactions (default 100000)
+  --snapshot-every N    snapshot after N/2 to N committed transactions, drawn at random each
+                        time so that servers do not all snapshot at once (default 100000)
   --keep-snapshots K    snapshots kept; the log before the oldest is purged (default 3)
   --max-data BYTES      largest znode data (default 1048576)
   --peer-tick MS        election re-sends, leader pings, liveness checks (default 100)

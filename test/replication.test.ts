@@ -112,6 +112,34 @@ test('a follower whose gap was purged from the leader\'s log catches up by SNAP'
   }
 });
 
+test('each server snapshots after N/2 to N transactions, at its own points, so the servers do not stall together', async () => {
+  const cluster = await Cluster.start({ servers: 3, serverArgs: ['--snapshot-every', '20', '--keep-snapshots', '50'] });
+  try {
+    const zk = await cluster.client({ sessionless: true, requestTimeout: 3000 });
+    await zk.create('/p');
+    for (let i = 0; i < 200; i++) await zk.create(`/p/n${i}`, `${i}`);
+    await zk.close();
+    for (const p of cluster.servers) await p.stop();
+    const points: string[] = [];
+    for (let id = 1; id <= 3; id++) {
+      const store = await ServerStore.open(path.join(cluster.dir, `server-${id}`));
+      // One epoch throughout: the low 32 bits of a zxid count its transactions.
+      const counters = store.listSnapshots().map((s) => s.zxid % 2 ** 32);
+      await store.close();
+      assert.ok(counters.length >= 10, `server ${id} took ${counters.length} snapshots in 200 writes`);
+      for (let i = 1; i < counters.length; i++) {
+        const gap = counters[i]! - counters[i - 1]!;
+        // A commit of several entries at once may carry a server a little past its point.
+        assert.ok(gap >= 10 && gap <= 24, `server ${id}: ${gap} transactions between snapshots ${counters.join(', ')}`);
+      }
+      points.push(counters.join(','));
+    }
+    assert.ok(new Set(points).size > 1, `all three servers snapshotted at the same points: ${points[0]}`);
+  } finally {
+    await cluster.stop();
+  }
+});
+
 test('a leader\'s uncommitted proposal is truncated when it comes back', async () => {
   const cluster = await Cluster.start({ servers: 3 });
   try {

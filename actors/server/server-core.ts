@@ -24,8 +24,10 @@ export interface ServerCoreOptions {
   voters: number[];
   bus: Bus;
   subjects: Subjects;
-  /** Take a snapshot after this many committed transactions. */
+  /** Take a snapshot after N/2 to N committed transactions, drawn afresh for each snapshot. */
   snapshotEvery: number;
+  /** Where the snapshot points are drawn from (0 <= r < 1): Math.random, or the simulator's seeded source. */
+  random?: () => number;
   maxDataBytes: number;
   /** Leader pings and follower liveness run on this period. */
   peerTickMs: number;
@@ -45,11 +47,24 @@ export class ServerCore {
   private readonly subs: Subscription[] = [];
   private role?: LeaderShell | FollowerShell;
   private sinceSnapshot = 0;
+  private snapshotAfter: number;
   /** transactions committed here since the process started (a counter for metrics) */
   committedCount = 0;
   private snapshotting: Promise<void> = Promise.resolve();
 
-  constructor(private readonly opts: ServerCoreOptions, readonly store: Store, public tree: DataTree) {}
+  constructor(private readonly opts: ServerCoreOptions, readonly store: Store, public tree: DataTree) {
+    this.snapshotAfter = this.drawSnapshotPoint();
+  }
+
+  /**
+   * Servers that commit the same stream would otherwise all snapshot at the same zxid, and
+   * stall the ensemble together; apart, a quorum keeps committing while one of them is busy.
+   * ZooKeeper staggers its snapshots the same way.
+   */
+  private drawSnapshotPoint(): number {
+    const every = this.opts.snapshotEvery;
+    return Math.min(every, Math.ceil(every / 2 + (this.opts.random ?? Math.random)() * (every / 2)));
+  }
 
   /** Starts a role for a decided leader; `lost` is called once it ends on its own. */
   startRole(state: Role, leader: number, lost: (reason: string) => void): void {
@@ -99,8 +114,9 @@ export class ServerCore {
   private onCommitted(count: number): void {
     this.committedCount += count;
     this.sinceSnapshot += count;
-    if (this.sinceSnapshot >= this.opts.snapshotEvery) {
+    if (this.sinceSnapshot >= this.snapshotAfter) {
       this.sinceSnapshot = 0;
+      this.snapshotAfter = this.drawSnapshotPoint();
       this.snapshotting = this.snapshotting.then(() => this.takeSnapshot()).catch((err) => this.opts.log(`snapshot failed: ${(err as Error).message}`));
     }
   }

@@ -155,7 +155,7 @@ async function run(opts: SimOptions): Promise<SimResult> {
     store.onFlush = (disk) => flushHooks.get(node.id)?.(disk);
     node.kill = () => { clock.kill(); bus.crash(); store.crash(); };
     void VotingServer.start({
-      serverId: node.id, voters, dataDir: `sim-${node.id}`, bus, subjects, snapshotEvery: 40, keepSnapshots: 2,
+      serverId: node.id, voters, dataDir: `sim-${node.id}`, bus, subjects, snapshotEvery: 40, random: sched.random, keepSnapshots: 2,
       maxDataBytes: 1024, peerTickMs: 100, syncLimitTicks: 6, initLimitTicks: 30,
       log: (m) => log(`[s${node.id}] ${m}`), clock, openStore: async () => store,
     }).then((server) => {
