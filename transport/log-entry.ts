@@ -130,4 +130,3 @@ function int(v: unknown, name: string, min = Number.MIN_SAFE_INTEGER): number {
   if (!Number.isSafeInteger(v) || (v as number) < min) throw malformed(`'${name}' must be an integer${min > Number.MIN_SAFE_INTEGER ? ` >= ${min}` : ''}`);
   return v as number;
 }
-

@@ -87,4 +87,3 @@ function aclShape(entry: unknown): unknown {
 function identityShape(entry: unknown): unknown {
   return Array.isArray(entry) ? { scheme: entry[0], id: entry[1] } : entry;
 }
-

@@ -46,4 +46,3 @@ function parseStat(v: unknown[]): Stat {
   STAT_FIELDS.forEach((f, i) => { stat[f] = v[i] as number; });
   return stat;
 }
-
