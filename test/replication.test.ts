@@ -6,6 +6,8 @@ import * as assert from 'uvu/assert';
 import path from 'node:path';
 import { ServerStore } from '../storage/lmdb-store.js';
 import { restoreTree } from '../actors/server/restore.js';
+import { connect as natsConnect } from 'nats';
+import { Subjects } from '../transport/subjects.js';
 import { Cluster, createRetrying } from './harness/processes.js';
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
@@ -78,6 +80,39 @@ test('when writes stop, the followers hear the last commit at once, not at the n
     }
     await zk.close();
   } finally {
+    await cluster.stop();
+  }
+});
+
+test('followers ask NATS after their leader four times a peer tick while writes flow, once a tick when idle', async () => {
+  const cluster = await Cluster.start({ servers: 3, serverArgs: ['--peer-tick', '200'] });
+  const tap = await natsConnect({ servers: cluster.url });
+  try {
+    await cluster.settled();
+    const leader = await cluster.leader();
+    // A probe is the only empty message on the leader's own subject.
+    let probes = 0;
+    tap.subscribe(new Subjects(cluster.ensemble).peerServer(leader), { callback: (_err, m) => { if (m.data.length === 0) probes++; } });
+    await tap.flush();
+    const perFollowerPerTick = async (during: () => Promise<void>) => {
+      const [before, started] = [probes, Date.now()];
+      await during();
+      return (probes - before) / 2 / ((Date.now() - started) / 200);
+    };
+    // Idle: no proposal for 10 ticks (2 s) first.
+    await new Promise((r) => setTimeout(r, 2500));
+    const idle = await perFollowerPerTick(() => new Promise((r) => setTimeout(r, 2000)));
+    const zk = await cluster.client({ sessionless: true });
+    let i = 0;
+    const busy = await perFollowerPerTick(async () => {
+      const until = Date.now() + 2000;
+      while (Date.now() < until) await zk.create(`/busy${i++}`);
+    });
+    await zk.close();
+    assert.ok(idle >= 0.5 && idle <= 1.25, `idle: ${idle.toFixed(2)} probes per follower per tick`);
+    assert.ok(busy >= 2.5, `while ${i} writes ran: ${busy.toFixed(2)} probes per follower per tick`);
+  } finally {
+    await tap.close();
     await cluster.stop();
   }
 });

@@ -22,9 +22,16 @@ export interface FollowerHost {
   committed(count: number): void;
 }
 
-const PROBE = encode({ type: 'probe' });
-/** How often per tick the leader's subject is probed: a dead leader is found within a quarter tick. */
+/** Empty: the leader drops it before decoding anything, as only its delivery counts. */
+const PROBE = new Uint8Array(0);
+/**
+ * How often per tick the leader's subject is probed while writes flow: a dead leader is found
+ * within a quarter tick. An idle follower probes once a tick: every probe wakes the leader and
+ * nats-server, and with no writes nobody is waiting on the leader.
+ */
 const PROBES_PER_TICK = 4;
+/** Ticks without a proposal after which a follower counts the ensemble idle. */
+const IDLE_AFTER_TICKS = 10;
 const MAX_KEPT_FOR_APPLY = 100_000;
 
 export class FollowerShell {
@@ -34,6 +41,7 @@ export class FollowerShell {
   private stopped = false;
   private snapChunks: Uint8Array[] = [];
   private leaderGone = false;
+  private lastProposalAt = -Infinity;
   /**
    * Entries this shell logged, durably, and has not applied yet, in log order: a commit applies
    * them from here rather than reading back and decoding what the proposal already gave us.
@@ -65,10 +73,11 @@ export class FollowerShell {
     this.subs.push(this.bus.subscribe(this.subjects.peerServer(this.selfId), (m) => this.onMessage(m.data)));
     let probes = 0;
     this.cancelTick = this.clock.every(this.tickMs / PROBES_PER_TICK, () => {
-      this.probeLeader();
+      const tick = ++probes % PROBES_PER_TICK === 0;
+      if (tick || this.clock.now() - this.lastProposalAt < IDLE_AFTER_TICKS * this.tickMs) this.probeLeader();
       // A follower that became one a moment before its leader started to lead says hello again
       // within a quarter tick, not a tick.
-      this.feed({ kind: ++probes % PROBES_PER_TICK === 0 ? 'tick' : 'resend' });
+      this.feed({ kind: tick ? 'tick' : 'resend' });
     });
     this.feed({
       kind: 'start', leader: this.leaderId, acceptedEpoch: store.acceptedEpoch, currentEpoch: store.currentEpoch,
@@ -102,6 +111,7 @@ export class FollowerShell {
     }
     if (!('epoch' in msg) || 'from' in msg) return;
     const leaderMsg = msg as LeaderMessage;
+    if (leaderMsg.type === 'proposal') this.lastProposalAt = this.clock.now();
     if (leaderMsg.type === 'snapChunk') {
       if (leaderMsg.index === 0) this.snapChunks = [];
       this.snapChunks[leaderMsg.index] = leaderMsg.chunk;

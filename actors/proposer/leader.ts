@@ -77,6 +77,8 @@ export class LeaderShell {
   }
 
   private onMessage(data: Uint8Array): void {
+    // A follower's probe: it asks only whether NATS delivers here at all.
+    if (data.length === 0) return;
     let msg;
     try {
       msg = parsePeerMessage(decode(data));
