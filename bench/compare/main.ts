@@ -6,6 +6,7 @@
 // concurrency on each system in a row, `rounds` times, each system's median of its rounds in
 // the table. This machine's speed drifts by a factor of two within minutes; run one system
 // after the other and the drift lands in the ratios.
+// Before the load, every system sits idle together for a while: what each costs doing nothing.
 // Options: --seconds S (per cell, default 5) --rounds R (default 1) --kills N (failovers per
 //          system, default 3) --only natszk,gateway,zookeeper,jetstream
 
@@ -73,6 +74,18 @@ async function cell(d: Driven, workload: string, c: number, op: Op): Promise<{ m
   const [servers0, client0] = [cpuMs(pids), ownCpuMs()];
   const m = await measure(c, SECONDS, op);
   return { m, cpu: { servers: (cpuMs(pids) - servers0) / m.count, client: (ownCpuMs() - client0) / m.count } };
+}
+
+/**
+ * CPU ms per second of each system's server processes while nothing is asked of any: every
+ * system up, its 16 sessions open. A coordination service is idle most of its life, and on a
+ * shared machine what it burns then is taken from its neighbours.
+ */
+async function idleCost(driven: Driven[], seconds: number): Promise<Map<string, number>> {
+  progress(`every system idle for ${seconds} s`);
+  const before = driven.map((d) => cpuMs(d.system.pids()));
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return new Map(driven.map((d, i) => [d.system.name, (cpuMs(d.system.pids()) - before[i]!) / seconds]));
 }
 
 async function runAll(driven: Driven[]): Promise<void> {
@@ -191,6 +204,8 @@ if (missing && ONLY.includes('zookeeper')) {
 const dir = mkdtempSync(path.join(os.tmpdir(), 'natszk-bench-'));
 const names: string[] = [];
 const running: System[] = [];
+const IDLE_SECONDS = 10;
+let idle = new Map<string, number>();
 try {
   const starters: [string, () => Promise<System>][] = [
     ['natszk', natszk],
@@ -210,6 +225,7 @@ try {
       durability.push(`${system.name}: ${system.durability}`);
       driven.push(await prepare(system));
     }
+    idle = await idleCost(driven, IDLE_SECONDS);
     await runAll(driven);
   } finally {
     for (const system of running) {
@@ -234,6 +250,12 @@ try {
     console.log(`| ${r.workload} | ${r.concurrency} | ${[...cells, ...ratios].join(' | ')} |`);
   }
   printCpuTable(names);
+  console.log('');
+  console.log(`Idle: ms of CPU per second of each system's server processes over ${IDLE_SECONDS} s with no load, every system up and its 16 sessions open`);
+  console.log('');
+  console.log(`| ${names.join(' | ')} |`);
+  console.log(`|${names.map(() => '---|').join('')}`);
+  console.log(`| ${names.map((n) => (idle.has(n) ? idle.get(n)!.toFixed(0) : 'n/a')).join(' | ')} |`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
