@@ -15,15 +15,45 @@ export class ActorUnreachable extends ConnectionLossError {}
 type Reply = Record<string, unknown>;
 
 /** One request, one reply: an error reply becomes its ZkError. */
-export async function call(bus: Bus, subject: string, body: Reply, timeoutMs: number): Promise<Reply> {
-  let raw: Uint8Array;
-  try {
-    raw = await bus.request(subject, encode(body), timeoutMs);
-  } catch (err) {
-    throw unreachable(err, timeoutMs);
-  }
-  return replyOrThrow(decode(raw) as Reply);
+export function call(bus: Bus, subject: string, body: Reply, timeoutMs: number): Promise<Reply> {
+  return callEncoded(bus, subject, encode(body), timeoutMs);
 }
+
+function callEncoded(bus: Bus, subject: string, payload: Uint8Array, timeoutMs: number): Promise<Reply> {
+  return bus.request(subject, payload, timeoutMs).then(
+    (raw) => replyOrThrow(decode(raw) as Reply),
+    (err) => { throw unreachable(err, timeoutMs); },
+  );
+}
+
+/** Each session's fields (session, secret), encoded once as map entries without their map. */
+const encodedFields = new WeakMap<SessionTarget, { count: number; bytes: Uint8Array }>();
+
+/**
+ * body with its session's fields, as one msgpack map: the fields' entries, encoded once, follow
+ * the body's. Spreading both into a fresh object for every request cost several times the
+ * encoding itself.
+ */
+export function encodeWithFields(body: Reply, target: SessionTarget): Uint8Array {
+  let fields = encodedFields.get(target);
+  if (!fields) {
+    const whole = encode(target.fields);
+    fields = { count: whole[0]! - FIXMAP, bytes: whole.subarray(1) };
+    encodedFields.set(target, fields);
+  }
+  const head = encode(body);
+  const count = head[0]! - FIXMAP + fields.count;
+  // A fixmap holds up to 15 entries, its size in its first byte; anything else the slow way.
+  if (head[0]! < FIXMAP || head[0]! > FIXMAP_MAX || count > 15) return encode({ ...body, ...target.fields });
+  const out = new Uint8Array(head.length + fields.bytes.length);
+  out.set(head);
+  out[0] = FIXMAP + count;
+  out.set(fields.bytes, head.length);
+  return out;
+}
+
+const FIXMAP = 0x80;
+const FIXMAP_MAX = 0x8f;
 
 function unreachable(err: unknown, timeoutMs: number): unknown {
   if (err instanceof NoRespondersError) return new ActorUnreachable('no natszk session actor is reachable on this NATS');
@@ -75,7 +105,7 @@ export class RequestBatcher {
     if (batch.length === 0) return;
     if (batch.length === 1) {
       const [only] = batch as [Waiting];
-      call(this.bus, target.subject, { ...only.body, ...target.fields }, this.timeoutMs).then(only.resolve, only.reject);
+      callEncoded(this.bus, target.subject, encodeWithFields(only.body, target), this.timeoutMs).then(only.resolve, only.reject);
       return;
     }
     let answered = 0;
