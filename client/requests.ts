@@ -52,6 +52,16 @@ export function encodeWithFields(body: Reply, target: SessionTarget): Uint8Array
   return out;
 }
 
+function encodable(w: Waiting): boolean {
+  try {
+    encode(w.body);
+    return true;
+  } catch (err) {
+    w.reject(zkError('BADARGUMENTS', `the request cannot be encoded: ${(err as Error).message}`));
+    return false;
+  }
+}
+
 const FIXMAP = 0x80;
 const FIXMAP_MAX = 0x8f;
 
@@ -100,8 +110,18 @@ export class RequestBatcher {
 
   private flush(): void {
     const batch = this.waiting;
-    const target = this.target!;
     this.waiting = [];
+    try {
+      this.send(batch);
+    } catch {
+      // A request that cannot be encoded (a function, a BigInt) fails alone; the rest go.
+      this.send(batch.filter(encodable));
+    }
+  }
+
+  /** Throws, having sent nothing, when a request cannot be encoded. */
+  private send(batch: Waiting[]): void {
+    const target = this.target!;
     if (batch.length === 0) return;
     if (batch.length === 1) {
       const [only] = batch as [Waiting];

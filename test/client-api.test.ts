@@ -201,6 +201,19 @@ async function sharedConnection(nc: NatsConnection): Promise<void> {
   assert.not.ok(nc.isClosed());
 }
 
+test('a call whose arguments cannot be encoded fails alone with BADARGUMENTS; the calls of its turn and the client go on', async () => {
+  await zk.create('/enc', 'v0');
+  const bigVersion = 10n as unknown as number;
+  // Alone in its turn, then in a turn with others (one message to the session actor).
+  assert.instance(await rejection(zk.setData('/enc', 'x', bigVersion)), BadArgumentsError);
+  const [bad, good, read] = await Promise.allSettled([zk.setData('/enc', 'x', bigVersion), zk.setData('/enc', 'v1'), zk.getData('/enc')]);
+  assert.is(bad.status, 'rejected');
+  assert.instance((bad as PromiseRejectedResult).reason, BadArgumentsError);
+  assert.is(good.status, 'fulfilled');
+  assert.is(read.status === 'fulfilled' && Buffer.from(read.value.data).toString(), 'v1');
+  assert.is(Buffer.from((await zk.getData('/enc')).data).toString(), 'v1');
+});
+
 test('a closed client refuses calls with SESSIONEXPIRED', async () => {
   const c = await cluster.client();
   await c.close();
