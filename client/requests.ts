@@ -16,7 +16,18 @@ type Reply = Record<string, unknown>;
 
 /** One request, one reply: an error reply becomes its ZkError. */
 export function call(bus: Bus, subject: string, body: Reply, timeoutMs: number): Promise<Reply> {
-  return callEncoded(bus, subject, encode(body), timeoutMs);
+  let payload: Uint8Array;
+  try {
+    payload = encode(body);
+  } catch (err) {
+    return Promise.reject(cannotEncode(err));
+  }
+  return callEncoded(bus, subject, payload, timeoutMs);
+}
+
+/** A request msgpack cannot hold (a BigInt, a function) is the caller's mistake. */
+function cannotEncode(err: unknown): Error {
+  return zkError('BADARGUMENTS', `the request cannot be encoded: ${(err as Error).message}`);
 }
 
 function callEncoded(bus: Bus, subject: string, payload: Uint8Array, timeoutMs: number): Promise<Reply> {
@@ -25,6 +36,9 @@ function callEncoded(bus: Bus, subject: string, payload: Uint8Array, timeoutMs: 
     (err) => { throw unreachable(err, timeoutMs); },
   );
 }
+
+const FIXMAP = 0x80;
+const FIXMAP_MAX = 0x8f;
 
 /** Each session's fields (session, secret), encoded once as map entries without their map. */
 const encodedFields = new WeakMap<SessionTarget, { count: number; bytes: Uint8Array }>();
@@ -57,13 +71,10 @@ function encodable(w: Waiting): boolean {
     encode(w.body);
     return true;
   } catch (err) {
-    w.reject(zkError('BADARGUMENTS', `the request cannot be encoded: ${(err as Error).message}`));
+    w.reject(cannotEncode(err));
     return false;
   }
 }
-
-const FIXMAP = 0x80;
-const FIXMAP_MAX = 0x8f;
 
 function unreachable(err: unknown, timeoutMs: number): unknown {
   if (err instanceof NoRespondersError) return new ActorUnreachable('no natszk session actor is reachable on this NATS');

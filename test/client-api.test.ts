@@ -212,6 +212,12 @@ test('a call whose arguments cannot be encoded fails alone with BADARGUMENTS; th
   assert.is(good.status, 'fulfilled');
   assert.is(read.status === 'fulfilled' && Buffer.from(read.value.data).toString(), 'v1');
   assert.is(Buffer.from((await zk.getData('/enc')).data).toString(), 'v1');
+  const sessionless = await cluster.client({ sessionless: true });
+  try {
+    assert.instance(await rejection(sessionless.setData('/enc', 'x', bigVersion)), BadArgumentsError);
+  } finally {
+    await sessionless.close();
+  }
 });
 
 test('a closed client refuses calls with SESSIONEXPIRED', async () => {
