@@ -156,6 +156,9 @@ e2.close()
 # Barrier: a waiter passes only once the barrier is removed.
 passed = []
 Barrier(zk, root + "/barrier").create()
+# other may be on the other gateway, whose replica can be a moment behind: as in ZooKeeper, a
+# client that must see another client's write first syncs.
+other.sync(root + "/barrier")
 waiter = threading.Thread(target=lambda: passed.append(Barrier(other, root + "/barrier").wait(30)))
 waiter.start()
 waiter.join(1.5)
