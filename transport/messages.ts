@@ -552,6 +552,16 @@ const PEER_INT_FIELDS: Record<PeerMessage['type'], string[]> = {
   vote: ['from', 'round'],
 };
 
+/**
+ * A follower's probe of its leader's subject: empty, as only whether NATS delivers it counts
+ * (no responders: the leader's process is gone), so the leader drops it before decoding.
+ */
+export const LEADER_PROBE = new Uint8Array(0);
+
+export function isLeaderProbe(data: Uint8Array): boolean {
+  return data.length === 0;
+}
+
 /** Peer traffic is checked like client traffic: a malformed message is dropped, never acted on. */
 export function parsePeerMessage(body: unknown): PeerMessage {
   const o = requireObject(body, 'peer message');

@@ -5,7 +5,7 @@ import { DataTree } from '../../storage/data-tree.js';
 import type { Store } from '../../storage/store.js';
 import { NoRespondersError, type Bus, type Subscription } from '../../transport/bus.js';
 import { decodeKeepingItems, encode } from '../../transport/codec.js';
-import { parsePeerMessage, type LeaderMessage } from '../../transport/messages.js';
+import { LEADER_PROBE, parsePeerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { LogEntry } from '../../storage/txn.js';
 import type { Clock } from '../clock.js';
@@ -22,8 +22,6 @@ export interface FollowerHost {
   committed(count: number): void;
 }
 
-/** Empty: the leader drops it before decoding anything, as only its delivery counts. */
-const PROBE = new Uint8Array(0);
 /**
  * How often per tick the leader's subject is probed while writes flow: a dead leader is found
  * within a quarter tick. An idle follower probes once a tick: every probe wakes the leader and
@@ -94,7 +92,7 @@ export class FollowerShell {
    */
   private probeLeader(): void {
     if (this.machine.phase !== 'sync' && this.machine.phase !== 'broadcast') return;
-    this.bus.request(this.subjects.peerServer(this.leaderId), PROBE, this.tickMs / PROBES_PER_TICK).catch((err) => {
+    this.bus.request(this.subjects.peerServer(this.leaderId), LEADER_PROBE, this.tickMs / PROBES_PER_TICK).catch((err) => {
       if (!(err instanceof NoRespondersError) || this.stopped || this.leaderGone) return;
       this.leaderGone = true;
       this.host.lost(`leader ${this.leaderId} is gone: nothing on NATS serves its subject any more`);

@@ -8,7 +8,7 @@ import type { LogEntry } from '../../storage/txn.js';
 import type { Bus, Subscription } from '../../transport/bus.js';
 import { decode, encode, encodeWithItems } from '../../transport/codec.js';
 import { encodeEntry } from '../../transport/log-entry.js';
-import { parsePeerMessage, type FollowerMessage, type LeaderMessage } from '../../transport/messages.js';
+import { isLeaderProbe, parsePeerMessage, type FollowerMessage, type LeaderMessage } from '../../transport/messages.js';
 import type { Subjects } from '../../transport/subjects.js';
 import type { Clock } from '../clock.js';
 import { chunkEntries } from '../server/chunking.js';
@@ -77,8 +77,7 @@ export class LeaderShell {
   }
 
   private onMessage(data: Uint8Array): void {
-    // A follower's probe: it asks only whether NATS delivers here at all.
-    if (data.length === 0) return;
+    if (isLeaderProbe(data)) return;
     let msg;
     try {
       msg = parsePeerMessage(decode(data));
