@@ -1,7 +1,8 @@
 // What the parts a natszk write is made of cost on this machine, each alone: one NATS request
 // and reply between two Node processes through a nats-server (natszk's own Bus on both ends,
 // as its actors and client use it), the same exchange over a plain
-// TCP connection (what ZooKeeper's servers and clients use), one durable LMDB commit and one
+// TCP connection (what ZooKeeper's servers and clients use), and a natszk getData, the same
+// exchange with a session actor answering from its replica; one durable LMDB commit and one
 // append + fdatasync to a preallocated file (how ZooKeeper's transaction log flushes). Then a
 // natszk ensemble's writes, counted: NATS messages and log flushes per write and the CPU they
 // cost, against what those parts alone cost. CPU is counted in every process involved.
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { open } from 'lmdb';
 import { freePort, startEmbeddedNats } from '../deploy/local/embedded-nats.js';
+import { Cluster } from '../test/harness/processes.js';
 import { NatsBus } from '../transport/nats-bus.js';
 import { countWrite, type WriteCount } from './write-parts.js';
 import { cpuMs, ownCpuMs } from './cpu.js';
@@ -104,6 +106,21 @@ async function main(): Promise<void> {
       row('TCP request/reply (Node ↔ Node)', c, cost);
       units.tcpMessage[c] = cpuOf(cost) / 2;
       for (const s of sockets) s.destroy();
+    }
+
+    progress(`natszk getData of a ${PAYLOAD.length}-byte node through its own client, ${COUNT} reads`);
+    const cluster = await Cluster.start({ servers: 1, sessions: 1 });
+    try {
+      const reader = { 'session actor': cluster.sessions[0]!.child.pid!, 'nats-server': cluster.nats[0]!.pid };
+      for (const c of [1, 16]) {
+        const clients = await Promise.all(Array.from({ length: c }, () => cluster.client()));
+        await clients[0]!.create('/floor', PAYLOAD).catch(() => undefined);
+        const cost = await exchanges(c, COUNT, (i) => clients[i]!.getData('/floor'), reader);
+        row('natszk getData (client ↔ nats-server ↔ session actor)', c, cost);
+        for (const client of clients) await client.close();
+      }
+    } finally {
+      await cluster.stop();
     }
 
     progress(`durable LMDB commits of one 300-byte log entry, ${COUNT / 5} of them`);
