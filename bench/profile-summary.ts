@@ -65,8 +65,9 @@ export function summarize(profile: CpuProfile, fromUs: number, toUs: number, top
     busyUs += us;
     const area = areaOf(frame);
     areas.set(area, (areas.get(area) ?? 0) + us / 1000);
-    const key = `${frame.functionName}@${where(frame)}`;
-    const f = functions.get(key) ?? { name: frame.functionName || '(anonymous)', where: where(frame), area, ms: 0 };
+    const at = where(frame);
+    const key = `${frame.functionName}@${at}`;
+    const f = functions.get(key) ?? { name: frame.functionName || '(anonymous)', where: at, area, ms: 0 };
     f.ms += us / 1000;
     functions.set(key, f);
   }
