@@ -112,9 +112,11 @@ async function main(): Promise<void> {
     const cluster = await Cluster.start({ servers: 1, sessions: 1 });
     try {
       const reader = { 'session actor': cluster.sessions[0]!.child.pid!, 'nats-server': cluster.nats[0]!.pid };
+      const owner = await cluster.client();
+      await owner.create('/floor', PAYLOAD);
+      await owner.close();
       for (const c of [1, 16]) {
         const clients = await Promise.all(Array.from({ length: c }, () => cluster.client()));
-        await clients[0]!.create('/floor', PAYLOAD).catch(() => undefined);
         const cost = await exchanges(c, COUNT, (i) => clients[i]!.getData('/floor'), reader);
         row('natszk getData (client ↔ nats-server ↔ session actor)', c, cost);
         for (const client of clients) await client.close();
