@@ -84,20 +84,21 @@ test('when writes stop, the followers hear the last commit at once, not at the n
   }
 });
 
-test('followers ask NATS after their leader four times a peer tick while writes flow, once a tick when idle', async () => {
+test('followers ask NATS after their leader four times a peer tick while writes flow, once a tick when idle, where idle it costs no message of its own', async () => {
   const cluster = await Cluster.start({ servers: 3, serverArgs: ['--peer-tick', '200'] });
   const tap = await natsConnect({ servers: cluster.url });
   try {
     await cluster.settled();
     const leader = await cluster.leader();
-    // A probe is the only empty message on the leader's own subject.
-    let probes = 0;
-    tap.subscribe(new Subjects(cluster.ensemble).peerServer(leader), { callback: (_err, m) => { if (m.data.length === 0) probes++; } });
+    // A probe is a request on the leader's own subject: NATS refuses it once the leader's process is gone.
+    const seen = { probes: 0, messages: 0 };
+    tap.subscribe(new Subjects(cluster.ensemble).peerServer(leader), { callback: (_err, m) => { seen.messages++; if (m.reply) seen.probes++; } });
     await tap.flush();
     const perFollowerPerTick = async (during: () => Promise<void>) => {
-      const [before, started] = [probes, Date.now()];
+      const [before, started] = [{ ...seen }, Date.now()];
       await during();
-      return (probes - before) / 2 / ((Date.now() - started) / 200);
+      const ticks = 2 * ((Date.now() - started) / 200);
+      return { probes: (seen.probes - before.probes) / ticks, messages: (seen.messages - before.messages) / ticks };
     };
     // Idle: no proposal for 10 ticks (2 s) first.
     await new Promise((r) => setTimeout(r, 2500));
@@ -109,8 +110,10 @@ test('followers ask NATS after their leader four times a peer tick while writes 
       while (Date.now() < until) await zk.create(`/busy${i++}`);
     });
     await zk.close();
-    assert.ok(idle >= 0.5 && idle <= 1.25, `idle: ${idle.toFixed(2)} probes per follower per tick`);
-    assert.ok(busy >= 2.5, `while ${i} writes ran: ${busy.toFixed(2)} probes per follower per tick`);
+    assert.ok(idle.probes >= 0.5 && idle.probes <= 1.25, `idle: ${idle.probes.toFixed(2)} probes per follower per tick`);
+    // The answer to the leader's ping, once a tick, is the probe: not a message more.
+    assert.ok(idle.messages <= 1.25, `idle: ${idle.messages.toFixed(2)} messages per follower per tick to the leader`);
+    assert.ok(busy.probes >= 2.5, `while ${i} writes ran: ${busy.probes.toFixed(2)} probes per follower per tick`);
   } finally {
     await tap.close();
     await cluster.stop();

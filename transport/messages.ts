@@ -553,8 +553,9 @@ const PEER_INT_FIELDS: Record<PeerMessage['type'], string[]> = {
 };
 
 /**
- * A follower's probe of its leader's subject: empty, as only whether NATS delivers it counts
- * (no responders: the leader's process is gone), so the leader drops it before decoding.
+ * A follower's probe of its leader's subject when it has nothing else to send as the probe:
+ * empty, as only whether NATS delivers it counts (no responders: the leader's process is
+ * gone), so the leader drops it before decoding.
  */
 export const LEADER_PROBE = new Uint8Array(0);
 
