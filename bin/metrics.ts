@@ -32,6 +32,9 @@ export function serverMetrics(server: VotingServer): (registry: Registry) => voi
     // ZooKeeper's fsynctime, as two counters: rate(seconds) / rate(flushes) is the disk's time per flush.
     counter('natszk_log_flushes_total', 'durable commits of the transaction log (each waits for the disk; one carries every append of a turn)', () => server.store.logFlushes.count);
     counter('natszk_log_flush_seconds_total', 'time spent in durable commits of the transaction log', () => server.store.logFlushes.seconds);
+    // ZooKeeper's quorum_ack_latency, the same way: on the leader, from a proposal's sending to a quorum's logs holding it.
+    counter('natszk_quorum_acks_total', 'proposals sent by this server as leader that a quorum has logged', () => server.quorumAcks.count);
+    counter('natszk_quorum_ack_seconds_total', 'time from sending a proposal to a quorum having logged it, summed', () => server.quorumAcks.seconds);
     new Gauge({
       name: 'natszk_follower_lag_transactions', help: 'on the leader: transactions each follower has not yet acknowledged', labelNames: ['follower'], registers: [registry],
       collect() {

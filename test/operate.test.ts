@@ -81,22 +81,34 @@ test('every process is in the NATS services API: $SRV.PING, INFO and STATS', asy
   }
 });
 
-test('Prometheus metrics: the leader\'s role, commits and follower lag; a session actor\'s latency histogram', async () => {
-  for (let i = 0; i < 20; i++) await zk.create(`/ops/m${i}`);
+test('Prometheus metrics: the leader\'s role, commits, flushes, quorum acks and follower lag; a session actor\'s latency histogram', async () => {
   const leader = await cluster.leader();
+  const sessionProc = zk.actor === undefined ? 'session-0' : await sessionProcOf(zk.actor);
+  const before = { server: await cluster.scrapeMetrics(`server-${leader}`), session: await cluster.scrapeMetrics(sessionProc) };
+  for (let i = 0; i < 20; i++) await zk.create(`/ops/m${i}`);
   const server = await cluster.scrapeMetrics(`server-${leader}`);
+  const session = await cluster.scrapeMetrics(sessionProc);
+  const added = (name: string, labels = '') => {
+    const pattern = new RegExp(`^${name}\\{[^}]*${labels}[^}]*\\} ([\\d.e+-]+)$`, 'm');
+    return Number(pattern.exec(server + '\n' + session)?.[1]) - Number(pattern.exec(before.server + '\n' + before.session)?.[1] ?? 0);
+  };
   assert.match(server, /^natszk_server_role\{[^}]*role="leader"[^}]*\} 1$/m);
   assert.match(server, /^natszk_follower_lag_transactions\{[^}]*follower="\d"[^}]*\} \d+$/m);
-  const commits = Number(/^natszk_commits_total\{[^}]*\} (\d+)$/m.exec(server)?.[1]);
-  assert.ok(commits >= 20, `${commits} commits`);
-  // One create after another: each waited for its own flush of the leader's log.
-  const flushes = Number(/^natszk_log_flushes_total\{[^}]*\} (\d+)$/m.exec(server)?.[1]);
-  const flushSeconds = Number(/^natszk_log_flush_seconds_total\{[^}]*\} ([\d.e-]+)$/m.exec(server)?.[1]);
+  assert.ok(added('natszk_commits_total') >= 20, `${added('natszk_commits_total')} commits`);
+  // One create after another: each waited for its own flush of the leader's log, and for its own quorum.
+  const flushes = added('natszk_log_flushes_total');
+  const flushSeconds = added('natszk_log_flush_seconds_total');
   assert.ok(flushes >= 20, `${flushes} log flushes`);
   assert.ok(flushSeconds > 0 && flushSeconds / flushes < 1, `${flushSeconds} s over ${flushes} flushes`);
-  const session = await cluster.scrapeMetrics(zk.actor === undefined ? 'session-0' : await sessionProcOf(zk.actor));
-  const creates = Number(/^natszk_request_duration_seconds_count\{[^}]*op="create"[^}]*\} (\d+)$/m.exec(session)?.[1]);
+  const quorumAcks = added('natszk_quorum_acks_total');
+  const quorumSeconds = added('natszk_quorum_ack_seconds_total');
+  const creates = added('natszk_request_duration_seconds_count', 'op="create"');
+  const createSeconds = added('natszk_request_duration_seconds_sum', 'op="create"');
+  assert.ok(quorumAcks >= 20, `${quorumAcks} proposals acked by a quorum`);
   assert.ok(creates >= 20, `${creates} creates timed`);
+  // A create's time at the session actor holds its proposal's way to a quorum, and more.
+  assert.ok(quorumSeconds > 0 && quorumSeconds / quorumAcks < createSeconds / creates,
+    `quorum ack ${((1000 * quorumSeconds) / quorumAcks).toFixed(2)} ms on average, a create ${((1000 * createSeconds) / creates).toFixed(2)} ms`);
   assert.match(session, /^natszk_sessions\{[^}]*\} [1-9]/m);
   assert.is((await fetch(`http://127.0.0.1:${await cluster.metricsPort('server-1')}/other`)).status, 404);
 });

@@ -26,6 +26,8 @@ export interface LeaderHost {
   lost(reason: string): void;
   /** count more transactions are committed here (snapshots are taken every N) */
   committed(count: number): void;
+  /** A proposal reached a quorum's logs this long after it was sent (ZooKeeper's quorum_ack_latency). */
+  quorumAcked(seconds: number): void;
 }
 
 export interface LeaderOptions {
@@ -51,6 +53,8 @@ export class LeaderShell {
   private readonly subs: Subscription[] = [];
   private cancelTick?: () => void;
   private stopped = false;
+  /** Proposals sent and not yet committed: the last zxid of each, and when it went out. */
+  private proposedAt: { zxid: number; at: number }[] = [];
 
   constructor(
     private readonly bus: Bus,
@@ -225,11 +229,13 @@ export class LeaderShell {
             for (const f of this.forwarding) this.bus.publish(this.subjects.peerServer(f), proposal);
             prevZxid = part[part.length - 1]!.zxid;
           }
+          this.proposedAt.push({ zxid: prevZxid, at: performance.now() });
         },
         onCommit: (entries, drained) => {
           const last = entries[entries.length - 1];
           if (!last) return;
           store.noteCommitted(last.zxid);
+          this.noteQuorumAcked(last.zxid);
           // While proposals are in flight, the next proposal or the commit that drains them
           // carries this commit point: a commit message of its own would cost every follower
           // a wake-up per round. Followers need it only for their own tree, not for any answer.
@@ -242,6 +248,14 @@ export class LeaderShell {
     for (const f of followers) this.send(f, { type: 'upToDate', epoch });
     this.proposer.start();
     this.host.log(`leading epoch ${epoch} at 0x${tree.lastAppliedZxid.toString(16)} with followers [${followers.join(', ')}]`);
+  }
+
+  private noteQuorumAcked(committedZxid: number): void {
+    const sent = this.proposedAt;
+    let i = 0;
+    const now = performance.now();
+    for (; i < sent.length && sent[i]!.zxid <= committedZxid; i++) this.host.quorumAcked((now - sent[i]!.at) / 1000);
+    if (i > 0) this.proposedAt = sent.slice(i);
   }
 
   private tick(): void {

@@ -50,6 +50,8 @@ export class ServerCore {
   private snapshotAfter: number;
   /** transactions committed here since the process started (a counter for metrics) */
   committedCount = 0;
+  /** proposals this server sent as leader that reached a quorum, and their time to it in all */
+  readonly quorumAcks = { count: 0, seconds: 0 };
   private snapshotting: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: ServerCoreOptions, readonly store: Store, public tree: DataTree) {
@@ -79,6 +81,10 @@ export class ServerCore {
       log: (m: string) => opts.log(m),
       lost,
       committed: (count: number) => this.onCommitted(count),
+      quorumAcked: (seconds: number) => {
+        this.quorumAcks.count++;
+        this.quorumAcks.seconds += seconds;
+      },
     };
     if (state === 'leading') {
       this.role = new LeaderShell(opts.bus, opts.subjects, {

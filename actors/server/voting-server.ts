@@ -59,6 +59,7 @@ export class VotingServer {
 
   status() { return this.core.status(); }
   get committedCount(): number { return this.core.committedCount; }
+  get quorumAcks(): { readonly count: number; readonly seconds: number } { return this.core.quorumAcks; }
 
   async stop(): Promise<void> {
     if (this.stopped) return;
