@@ -29,6 +29,10 @@ export function environment(version: string): string {
   ].join('\n');
 }
 
+function averageMs(timed: { readonly count: number; readonly seconds: number }): number {
+  return timed.count === 0 ? 0 : Number(((1000 * timed.seconds) / timed.count).toFixed(3));
+}
+
 export function serverWords(server: VotingServer, version: string): Partial<Record<AdminCommand, () => string>> {
   const mode = () => {
     const role = server.status().role;
@@ -62,6 +66,11 @@ export function serverWords(server: VotingServer, version: string): Partial<Reco
         ['zk_epoch', s.epoch],
         ['zk_committed_since_start', server.committedCount],
         ['zk_snapshot_bytes', server.store.latestSnapshot()?.bytes ?? 0],
+        // ZooKeeper's summaries of the same names, in ms since the process started.
+        ['zk_avg_fsynctime', averageMs(server.store.logFlushes)],
+        ['zk_cnt_fsynctime', server.store.logFlushes.count],
+        ['zk_avg_quorum_ack_latency', averageMs(server.quorumAcks)],
+        ['zk_cnt_quorum_ack_latency', server.quorumAcks.count],
       ];
       if (s.followers) {
         const followers = Object.values(s.followers);
